@@ -20,8 +20,8 @@ $(STAMP): requirements-lock.txt settings.ini setup.py
 demo: $(STAMP)
 	$(BIN)/growing_nets --preset demo --out runs/demo
 
-## Notebooks clean and in step with the package, then every test
-test: $(STAMP) check-sync nbtest pytest
+## Notebooks clean and in step with the package, then every test (each notebook is a pytest case)
+test: $(STAMP) check-sync pytest
 
 check-sync: $(STAMP)
 	$(BIN)/python tools/check_sync.py
@@ -33,8 +33,7 @@ pytest: $(STAMP)
 	$(BIN)/python -m pytest tests/
 
 test-slow: $(STAMP)
-	$(BIN)/nbdev_test --n_workers 1 --flags slow --do_print
-	$(BIN)/python -m pytest tests/ -m slow
+	GN_TEST_FLAGS=slow $(BIN)/python -m pytest tests/ -m "slow or not slow"
 
 docs: $(STAMP)
 	$(BIN)/python tools/build_docs.py
