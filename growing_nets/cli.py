@@ -5,7 +5,7 @@
 # %% auto #0
 __all__ = ['PRESETS', 'run_growth', 'write_report', 'main']
 
-# %% ../nbs/08_cli.ipynb #73a8dce5
+# %% ../nbs/08_cli.ipynb #2a246188
 import json, os, time
 from pathlib import Path
 import pandas as pd
@@ -21,7 +21,7 @@ from .data import digits_dls
 from .growth import GrowingMLP, grow_network
 from .methods import get_method
 
-# %% ../nbs/08_cli.ipynb #46940c30
+# %% ../nbs/08_cli.ipynb #bd665b4a
 def _batches(dl, n:int, skip:int=0) -> list:
     "The first `n` batches of `dl` after skipping `skip`, as a list of `(x, y)`."
     out = []
@@ -30,7 +30,7 @@ def _batches(dl, n:int, skip:int=0) -> list:
         if i >= skip: out.append(tuple(b))
     return out
 
-# %% ../nbs/08_cli.ipynb #fed8684e
+# %% ../nbs/08_cli.ipynb #99e5a308
 def run_growth(method:str, # 'tiny', 'gradmax', 'random', or 'fixed' (no growth)
                start_width:int=1, # hidden width at the start
                target_width:int=32, # hidden width at which growth stops
@@ -76,7 +76,7 @@ def run_growth(method:str, # 'tiny', 'gradmax', 'random', or 'fixed' (no growth)
                    accuracy=float(acc), seconds=time.perf_counter() - t0, seed=seed)
     return summary, records
 
-# %% ../nbs/08_cli.ipynb #a9740a03
+# %% ../nbs/08_cli.ipynb #8b981dd4
 def write_report(out:Path, results:pd.DataFrame, history:pd.DataFrame, config:dict) -> Path:
     "Write plots and `report.md` for a set of runs into `out`; returns the report's path."
     import matplotlib; matplotlib.use('Agg')
@@ -113,10 +113,10 @@ def _has_tabulate() -> bool:
     try: import tabulate; return True
     except ImportError: return False
 
-# %% ../nbs/08_cli.ipynb #2c1319ac
+# %% ../nbs/08_cli.ipynb #91f85614
 PRESETS = {'demo': dict(dataset='digits', start_width=1, target_width=32, stages=8, epochs_per_stage=2, max_neurons=8)}
 
-# %% ../nbs/08_cli.ipynb #c67be31b
+# %% ../nbs/08_cli.ipynb #3ccd9fe3
 @call_parse
 def main(preset:str='demo', # preset: 'demo' (digits MLP, about a minute on a CPU)
          methods:str='tiny,gradmax,random,fixed,fixed-target', # comma-separated runs: tiny, gradmax, random, fixed (at the start width), fixed-target

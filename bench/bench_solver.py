@@ -1,0 +1,35 @@
+"""The neuron solver against one float32 eigen-decomposition of S₂, measured in the same run.
+
+S₂ 1025×1025, N 1025×1024, float32, up to 1, 8 and 64 neurons. The two are timed alternately, call
+after call, so that both see the same state of the machine; medians are reported."""
+import statistics, time
+import torch
+from growing_nets.solver import optimal_neurons
+
+def alternate(fns:dict, reps:int=11) -> dict:
+    "Median time of each function of `fns`, calling them in turn `reps` times (after a warm-up)."
+    times = {k: [] for k in fns}
+    for f in fns.values(): f()
+    for _ in range(reps):
+        for k, f in fns.items():
+            t = time.perf_counter(); f(); times[k].append(time.perf_counter() - t)
+    return {k: statistics.median(v) for k, v in times.items()}
+
+def main():
+    g = torch.Generator().manual_seed(0)
+    X = torch.randn(4096, 1024, generator=g)
+    B = torch.cat([torch.relu(X @ torch.randn(1024, 1024, generator=g) / 32), torch.ones(4096, 1)], 1)
+    S2 = B.T @ B / 4096
+    V = torch.randn(4096, 1024, generator=g) + torch.tanh(B @ torch.randn(1025, 1024, generator=g) / 32)
+    N = B.T @ V / 4096
+    fns = {'eigh': lambda: torch.linalg.eigh(S2)}
+    for k in (1, 8, 64): fns[k] = lambda k=k: optimal_neurons(S2, N, max_neurons=k, rel_threshold=0)
+    t = alternate(fns)
+    print(f"torch.linalg.eigh(S₂) float32: {t['eigh'] * 1e3:.1f} ms (median)")
+    for k in (1, 8, 64):
+        print(f"optimal_neurons, up to {k:>2} neurons: {t[k] * 1e3:7.1f} ms = {t[k] / t['eigh']:.2f}x eigh   (target ≤ 2x)")
+    _, _, lam = optimal_neurons(S2, N, max_neurons=64, rel_threshold=0)
+    _, _, lam64 = optimal_neurons(S2.double(), N.double(), max_neurons=64, rel_threshold=0)
+    print(f"64 λ in float32 against the float64 solve: largest relative difference {float(((lam.double() - lam64) / lam64).abs().max()):.1e}")
+
+if __name__ == '__main__': main()
