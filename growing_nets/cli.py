@@ -5,7 +5,7 @@
 # %% auto #0
 __all__ = ['PRESETS', 'run_growth', 'write_report', 'main']
 
-# %% ../nbs/08_cli.ipynb #2a246188
+# %% ../nbs/08_cli.ipynb #27f27e43
 import json, os, time
 from pathlib import Path
 import pandas as pd
@@ -18,19 +18,11 @@ from fastai.metrics import accuracy
 from fastai.optimizer import Adam
 import fastai.callback.progress  # noqa: adds `Learner.no_bar`
 from .data import digits_dls
-from .growth import GrowingMLP, grow_network
+from .growth import GrowingMLP
+from .callback import GrowthCallback, EveryPair
 from .methods import get_method
 
-# %% ../nbs/08_cli.ipynb #bd665b4a
-def _batches(dl, n:int, skip:int=0) -> list:
-    "The first `n` batches of `dl` after skipping `skip`, as a list of `(x, y)`."
-    out = []
-    for i, b in enumerate(dl):
-        if i >= skip + n: break
-        if i >= skip: out.append(tuple(b))
-    return out
-
-# %% ../nbs/08_cli.ipynb #99e5a308
+# %% ../nbs/08_cli.ipynb #a80a2429
 def run_growth(method:str, # 'tiny', 'gradmax', 'random', or 'fixed' (no growth)
                start_width:int=1, # hidden width at the start
                target_width:int=32, # hidden width at which growth stops
@@ -49,34 +41,29 @@ def run_growth(method:str, # 'tiny', 'gradmax', 'random', or 'fixed' (no growth)
     dev = get_device(device)
     dls = digits_dls(bs=bs, seed=seed, device=dev)
     model = GrowingMLP(64, [start_width], 10).to(dev)
-    grow = None if method == 'fixed' else get_method(method, **({'seed': seed} if method == 'random' else {}))
-    learn = Learner(dls, model, loss_func=CrossEntropyLossFlat(), opt_func=Adam, lr=lr, metrics=accuracy)
-    records, metrics, t0, epoch = [], [], time.perf_counter(), 0
-    for stage in range(stages):
-        if show_progress: learn.fit(epochs_per_stage, lr)
-        else:
-            with learn.no_bar(), learn.no_logging(): learn.fit(epochs_per_stage, lr)
-        for vals in learn.recorder.values:
-            epoch += 1
-            metrics.append(dict(run=name, epoch=epoch, train_loss=vals[0], valid_loss=vals[1], accuracy=vals[2],
-                                width=model.widths[0], params=count_params(model), seconds=time.perf_counter() - t0))
-        if grow is not None and stage < stages - 1 and model.widths[0] < target_width:
-            cap = min(max_neurons, target_width - model.widths[0])
-            recs = grow_network(model, model.pairs(), grow, learn.loss_func, _batches(dls.train, 4),
-                                _batches(dls.train, 2, skip=4), max_neurons=cap)
-            learn.create_opt()                                 # the optimizer must see the new Parameters
-            for r in recs: r.update(run=name, epoch=epoch)
-            records += recs
-            if show_progress: print(f"[{name}] epoch {epoch}: " + "; ".join(f"{r['pair']} +{r['neurons_added']} → width {r['width']} (γ={r['gamma']:.3g})" for r in recs))
+    cbs = []
+    if method != 'fixed':
+        policy = EveryPair(every=epochs_per_stage, start=epochs_per_stage, stop=stages * epochs_per_stage,
+                           neurons=max_neurons, max_width=target_width)
+        cbs.append(GrowthCallback(get_method(method, **({'seed': seed} if method == 'random' else {})), policy, stat_batches=4, held_batches=2))
+    learn = Learner(dls, model, loss_func=CrossEntropyLossFlat(), opt_func=Adam, lr=lr, metrics=accuracy, cbs=cbs)
+    t0 = time.perf_counter()
+    if show_progress: learn.fit(stages * epochs_per_stage, lr)
+    else:
+        with learn.no_bar(), learn.no_logging(): learn.fit(stages * epochs_per_stage, lr)
+    seconds = time.perf_counter() - t0
+    records = [dict(r, run=name, epoch=r['epoch'] + 1) for r in (cbs[0].records if cbs else [])]
+    added = lambda e: sum(r['neurons_added'] for r in records if r['epoch'] < e)   # growth after epoch e is logged as e
+    metrics = [dict(run=name, epoch=e + 1, train_loss=v[0], valid_loss=v[1], accuracy=v[2], width=start_width + added(e + 1))
+               for e, v in enumerate(learn.recorder.values)]
     if out: pd.DataFrame(metrics).to_csv(Path(out) / f"metrics_{name}.csv", index=False)
-    valid_loss, acc = metrics[-1]['valid_loss'], metrics[-1]['accuracy']
     xb = dls.one_batch()[0]
-    summary = dict(run=name, method=method, start_width=start_width, final_width=model.widths[0], epochs=epoch,
-                   params=count_params(model), flops_per_sample=count_flops(model, xb), valid_loss=float(valid_loss),
-                   accuracy=float(acc), seconds=time.perf_counter() - t0, seed=seed)
+    summary = dict(run=name, method=method, start_width=start_width, final_width=model.widths[0], epochs=len(metrics),
+                   params=count_params(model), flops_per_sample=count_flops(model, xb), valid_loss=float(metrics[-1]['valid_loss']),
+                   accuracy=float(metrics[-1]['accuracy']), seconds=seconds, seed=seed)
     return summary, records
 
-# %% ../nbs/08_cli.ipynb #8b981dd4
+# %% ../nbs/08_cli.ipynb #14ced944
 def write_report(out:Path, results:pd.DataFrame, history:pd.DataFrame, config:dict) -> Path:
     "Write plots and `report.md` for a set of runs into `out`; returns the report's path."
     import matplotlib; matplotlib.use('Agg')
@@ -113,10 +100,10 @@ def _has_tabulate() -> bool:
     try: import tabulate; return True
     except ImportError: return False
 
-# %% ../nbs/08_cli.ipynb #91f85614
+# %% ../nbs/08_cli.ipynb #adeabc36
 PRESETS = {'demo': dict(dataset='digits', start_width=1, target_width=32, stages=8, epochs_per_stage=2, max_neurons=8)}
 
-# %% ../nbs/08_cli.ipynb #3ccd9fe3
+# %% ../nbs/08_cli.ipynb #bc0dec26
 @call_parse
 def main(preset:str='demo', # preset: 'demo' (digits MLP, about a minute on a CPU)
          methods:str='tiny,gradmax,random,fixed,fixed-target', # comma-separated runs: tiny, gradmax, random, fixed (at the start width), fixed-target
@@ -151,7 +138,7 @@ def main(preset:str='demo', # preset: 'demo' (digits MLP, about a minute on a CP
         summaries.append(s); history += recs
     results = pd.DataFrame(summaries)
     hist = pd.DataFrame(history, columns=['run', 'epoch', 'pair', 'method', 'neurons_added', 'width', 'lambdas', 'bottleneck', 'relative_bottleneck',
-                                          'gain', 'gamma', 'loss_before', 'loss_after', 'expected_change', 'params', 'seconds'])
+                                          'gain', 'gamma', 'loss_before', 'loss_after', 'expected_change', 'measured_change', 'bottleneck_after', 'params', 'seconds'])
     results.to_csv(outp / 'results.csv', index=False); hist.to_csv(outp / 'growth_history.csv', index=False)
     report = write_report(outp, results, hist, cfg)
     print(results[['run', 'final_width', 'params', 'accuracy']].to_string(index=False))
