@@ -8,7 +8,7 @@ from nbdev.test import test_nb as run_notebook
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = sorted(p for p in (ROOT / 'nbs').rglob('*.ipynb')
                    if not any(part.startswith(('_', '.')) for part in p.relative_to(ROOT / 'nbs').parts))
-FLAGS = get_config(path=ROOT).tst_flags.split('|')
+FLAGS = get_config(path=ROOT).tst_flags.split()
 
 
 @pytest.mark.parametrize('nb', NOTEBOOKS, ids=[str(p.relative_to(ROOT / 'nbs')) for p in NOTEBOOKS])
