@@ -64,6 +64,7 @@ def grow_linear_pair(pair:LayerPair, # two `nn.Linear` layers
 @patch
 def neurons_output(self:LayerPair, x:torch.Tensor, alpha:torch.Tensor, omega:torch.Tensor, out_shape) -> torch.Tensor:
     "What neurons with fan-in `alpha` and fan-out `omega` add to the second layer's output, from the first layer's input `x`."
+    alpha = _pad_inputs(alpha, self.first.in_features, self.first.bias is not None)   # a previous pair may have grown the first layer's inputs
     h = self.act(self.first_rows(x) @ alpha.T)
     return (h @ omega.T).reshape(out_shape)
 
