@@ -17,7 +17,9 @@ def eigh_floored(S:torch.Tensor, # symmetric positive semi-definite (d, d)
     "Eigenvalues above the floor of symmetric `S` and their eigenvectors, as `(e (r,), Q (d, r))`."
     if S.ndim != 2 or S.shape[0] != S.shape[1]: raise ValueError(f"expected a square matrix, got shape {tuple(S.shape)}")
     if not torch.isfinite(S).all(): raise ValueError("the statistics matrix contains NaN or infinite values")
-    e, Q = torch.linalg.eigh(S)
+    try: e, Q = torch.linalg.eigh(S)
+    except torch.linalg.LinAlgError:                    # LAPACK's float32 solver can fail to converge (e.g. many exactly-zero rows): retry in float64
+        e, Q = (t.to(S.dtype) for t in torch.linalg.eigh(S.double()))
     if rtol is None: rtol = S.shape[0] * torch.finfo(S.dtype).eps
     floor = max(rtol * float(e[-1].clamp_min(0)) if len(e) else 0.0, atol)
     keep = e > floor
