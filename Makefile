@@ -42,4 +42,4 @@ bench: $(STAMP)
 	for f in bench/*.py; do $(BIN)/python $$f || exit 1; done
 
 clean:
-	rm -rf _proc _docs .pytest_cache
+	rm -rf _proc _docs _docs_screenshots .pytest_cache
