@@ -4,7 +4,7 @@
 
 # %% ../nbs/06_growth.ipynb #c86da7f9
 from __future__ import annotations
-from contextlib import contextmanager
+from contextlib import contextmanager, ExitStack
 import math, time, warnings
 from typing import Callable, Iterable
 import torch
@@ -16,8 +16,8 @@ from .statistics import LayerPair, StatsCollector, layer_rows
 from .methods import GrowthMethod, Proposal, get_method
 
 # %% auto #0
-__all__ = ['grow_linear_pair', 'virtual_growth', 'commit_growth', 'default_gammas', 'held_loss', 'line_search', 'GrowingMLP',
-           'grow_network']
+__all__ = ['grow_linear_pair', 'virtual_growth', 'commit_growth', 'default_gammas', 'held_loss', 'search_amplitude',
+           'line_search', 'GrowingMLP', 'grow_network']
 
 # %% ../nbs/06_growth.ipynb #ef372ddc
 def _set_linear(layer:nn.Linear, weight:torch.Tensor, bias:torch.Tensor|None):
@@ -110,9 +110,9 @@ def commit_growth(pair:LayerPair, proposal:Proposal, gamma:float) -> list[nn.Par
     return pair.grow(s * proposal.alpha, s * proposal.omega, dW)
 
 # %% ../nbs/06_growth.ipynb #66f8104b
-def default_gammas(largest:float=64.0, n:int=20) -> list[float]:
-    "Geometric grid of amplitudes, from `largest` down by factors of 2."
-    return [largest * 2.0**-k for k in range(n)]
+def default_gammas(largest:float=64.0, n:int=11, factor:float=4.0) -> list[float]:
+    "Geometric grid of amplitudes, from `largest` down by `factor`."
+    return [largest * factor**-k for k in range(n)]
 
 @torch.no_grad()
 def held_loss(model:nn.Module, loss_func:Callable, batches:list) -> float:
@@ -126,18 +126,39 @@ def held_loss(model:nn.Module, loss_func:Callable, batches:list) -> float:
     finally: model.train(was_training)
     return tot / n
 
-def line_search(model:nn.Module, pair:LayerPair, proposal:Proposal, loss_func:Callable, batches:list,
-                gammas:list[float]|None=None, # amplitudes tried; default `default_gammas()`
-               ) -> tuple[float, dict[float, float]]:
-    "Amplitude γ minimising the held loss of the virtually grown model, and the loss at each γ tried (0 included)."
-    losses = {0.0: held_loss(model, loss_func, batches)}
-    if proposal.preserves_function: return 1.0, losses
-    for g in (gammas or default_gammas()):
-        with virtual_growth(pair, proposal, g): losses[g] = held_loss(model, loss_func, batches)
+def search_amplitude(loss_at:Callable[[float], float], # held loss at amplitude γ
+                     gammas:list[float]|None=None, # amplitudes to try; default `default_gammas()`, scanned with early stopping
+                     loss0:float|None=None, # the loss at γ = 0, when already known
+                    ) -> tuple[float, dict[float, float]]:
+    "Amplitude minimising `loss_at`, and the loss at each γ tried (0 included)."
+    losses = {0.0: loss_at(0.0) if loss0 is None else loss0}
+    grid, early = (sorted(gammas, reverse=True), False) if gammas else (default_gammas(), True)
+    prev, fell = math.inf, False
+    for g in grid:                                       # from large to small amplitudes
+        losses[g] = loss_at(g)
+        if early and fell and losses[g] > prev: break   # past the minimum of a loss that fell then rose
+        fell |= losses[g] < prev; prev = losses[g]
     tried = {g: l for g, l in losses.items() if g > 0 and math.isfinite(l)}
-    if not tried: return min(gammas or default_gammas()), losses
+    if not tried: return min(grid), losses
     best = min(tried, key=tried.get)
+    if early:                                            # refine between the grid's neighbours
+        for g in (best * 2, best / 2): losses[g] = loss_at(g)
+        tried = {g: l for g, l in losses.items() if g > 0 and math.isfinite(l)}
+        best = min(tried, key=tried.get)
     return (best if tried[best] < losses[0.0] else min(tried)), losses
+
+def line_search(model:nn.Module, pair:LayerPair|list[LayerPair], proposal:Proposal|list[Proposal], loss_func:Callable, batches:list,
+                gammas:list[float]|None=None, # amplitudes tried; default: `default_gammas()` with early stopping
+                loss0:float|None=None, # held loss at γ = 0, when already known
+               ) -> tuple[float, dict[float, float]]:
+    "Amplitude γ minimising the held loss of the virtually grown model (one pair, or several grown together), and the loss at each γ tried."
+    pairs, props = ([pair], [proposal]) if isinstance(pair, LayerPair) else (list(pair), list(proposal))
+    if all(p.preserves_function for p in props): return 1.0, {0.0: held_loss(model, loss_func, batches) if loss0 is None else loss0}
+    def loss_at(g):
+        with ExitStack() as stack:
+            for p, prop in zip(pairs, props): stack.enter_context(virtual_growth(p, prop, g))
+            return held_loss(model, loss_func, batches)
+    return search_amplitude(loss_at, gammas, loss0)
 
 # %% ../nbs/06_growth.ipynb #95eecc93
 _ACTS = {'relu': (nn.ReLU, 1.0), 'tanh': (nn.Tanh, 1.0), 'gelu': (nn.GELU, 0.5), 'identity': (nn.Identity, 1.0)}
