@@ -5,6 +5,7 @@
 # %% ../nbs/04a_conv.ipynb #82e4d90d
 from __future__ import annotations
 from dataclasses import dataclass
+from typing import Callable  # the type of `LayerPair.act`, read when the pair classes are documented
 import torch
 from torch import nn
 import torch.nn.functional as F
@@ -158,7 +159,11 @@ def new_channel_bn(bn:nn.BatchNorm2d|None, z:torch.Tensor) -> torch.Tensor:
     if batch: return F.batch_norm(z, None, None, w, b, True, 0.0, bn.eps)
     return F.batch_norm(z, zeros, z.new_full((K,), 1 - bn.eps), w, b, False, 0.0, bn.eps)
 
-# %% ../nbs/04a_conv.ipynb #ea5b6032
+# %% ../nbs/04a_conv.ipynb #d45e5ec6
+def _pad_rows(t:torch.Tensor, n:int) -> torch.Tensor:
+    "Zero-pad the first dimension of `t` to `n`."
+    return t if t.shape[0] >= n else torch.cat([t, t.new_zeros(n - t.shape[0], *t.shape[1:])])
+
 def conv_kernels(conv:nn.Conv2d, alpha:torch.Tensor) -> tuple[torch.Tensor, torch.Tensor|None]:
     "Fan-in rows `alpha` (K, C·kh·kw [+1], bias last) as kernels (K, C_in, kh, kw) and biases, zero-padded to `conv`'s current inputs."
     k = conv.kernel_size
@@ -167,6 +172,7 @@ def conv_kernels(conv:nn.Conv2d, alpha:torch.Tensor) -> tuple[torch.Tensor, torc
     if w.shape[1] < conv.in_channels: w = torch.cat([w, w.new_zeros(w.shape[0], conv.in_channels - w.shape[1], *k)], 1)
     return w, bias
 
+# %% ../nbs/04a_conv.ipynb #f6d23a6a
 def add_out_channels(conv:nn.Conv2d, alpha:torch.Tensor, bn:nn.BatchNorm2d|None=None):
     "Append output channels with fan-in `alpha` (K, C·kh·kw [+1]) to `conv`, and to the BatchNorm `bn` that follows it."
     w, b = conv_kernels(conv, alpha.to(conv.weight))
@@ -175,10 +181,7 @@ def add_out_channels(conv:nn.Conv2d, alpha:torch.Tensor, bn:nn.BatchNorm2d|None=
     conv.out_channels += w.shape[0]
     if bn is not None: grow_batchnorm(bn, w.shape[0])
 
-def _pad_rows(t:torch.Tensor, n:int) -> torch.Tensor:
-    "Zero-pad the first dimension of `t` to `n`."
-    return t if t.shape[0] >= n else torch.cat([t, t.new_zeros(n - t.shape[0], *t.shape[1:])])
-
+# %% ../nbs/04a_conv.ipynb #2ac1b133
 def add_in_channels(conv:nn.Conv2d, kernels:torch.Tensor, dW:torch.Tensor|None=None):
     "Append input channels with fan-out `kernels` (C_out, K, kh, kw) to `conv`, after adding `dW` (C_out, C_in·kh·kw [+1]) to its weights."
     w, b = conv.weight.detach(), None if conv.bias is None else conv.bias.detach()
@@ -190,7 +193,7 @@ def add_in_channels(conv:nn.Conv2d, kernels:torch.Tensor, dW:torch.Tensor|None=N
     if b is not None: _replace_param(conv, 'bias', b)
     conv.in_channels += kernels.shape[1]
 
-# %% ../nbs/04a_conv.ipynb #5594ec23
+# %% ../nbs/04a_conv.ipynb #76a178b7
 @patch
 def omega_kernel(self:ConvPair, omega:torch.Tensor) -> torch.Tensor:
     "Fan-outs `omega` (C_out, K) as kernels (C_out, K, kh, kw) of the second convolution: the centre tap, zero elsewhere."
@@ -205,7 +208,7 @@ def omega_kernel(self:ConvPairFull, omega:torch.Tensor) -> torch.Tensor:
     kh, kw = self.second.kernel_size
     return omega.reshape(kh, kw, -1, omega.shape[1]).permute(2, 3, 0, 1)
 
-# %% ../nbs/04a_conv.ipynb #c3041d77
+# %% ../nbs/04a_conv.ipynb #70932cb7
 @patch
 def neurons_output(self:ConvPair, x:torch.Tensor, alpha:torch.Tensor, omega:torch.Tensor, out_shape) -> torch.Tensor:
     "What new channels (fan-ins `alpha`, fan-outs `omega`) add to the second convolution's output, from the first one's input `x`."
@@ -234,7 +237,7 @@ def width(self:ConvPair) -> int:
     "Number of channels between the two convolutions."
     return self.first.out_channels
 
-# %% ../nbs/04a_conv.ipynb #60df4954
+# %% ../nbs/04a_conv.ipynb #f47a8e2d
 def full_scheme_input(stats:PairStats, # statistics collected with a `ConvPairFull`
                       pair:ConvPairFull, # the pair (for its kernel size)
                       dW:torch.Tensor|None=None, # δW* of the second convolution; computed when not given
@@ -247,11 +250,12 @@ def full_scheme_input(stats:PairStats, # statistics collected with a `ConvPairFu
     S_bar = stats.S2.reshape(D1, kk, D1, kk).diagonal(dim1=1, dim2=3).mean(-1)  # S̄₂ = mean of the S_tt
     return S_bar, N.reshape(D1, kk * C_out)
 
+# %% ../nbs/04a_conv.ipynb #2bfcac06
 def full_scheme_neurons(stats:PairStats, pair:ConvPairFull, max_neurons:int|None=None, **kwargs) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     "Surrogate-optimal channels of the full scheme: `alpha` (K, D1), `omega` (kh·kw·C_out, K) stacked by offset, `lambdas`; `kwargs` go to `optimal_neurons`."
     return optimal_neurons(*full_scheme_input(stats, pair), max_neurons, **kwargs)
 
-# %% ../nbs/04a_conv.ipynb #1914ed89
+# %% ../nbs/04a_conv.ipynb #d5297da0
 @dataclass(eq=False, repr=False)
 class ConvLinearPair(LayerPair):
     "A convolution whose channels reach a linear layer through global average pooling: conv → BN → act → mean over positions → Linear."
@@ -271,7 +275,7 @@ class ConvLinearPair(LayerPair):
         k, s, p, d = conv_geometry(self.first)
         return unfold_patches(x, k, s, p, d, bias=self.first.bias is not None).mean((2, 3)).T
 
-# %% ../nbs/04a_conv.ipynb #e0ad48cf
+# %% ../nbs/04a_conv.ipynb #23b21976
 @patch
 def neurons_output(self:ConvLinearPair, x:torch.Tensor, alpha:torch.Tensor, omega:torch.Tensor, out_shape) -> torch.Tensor:
     "What new channels (fan-ins `alpha`, fan-outs `omega` (d_out, K)) add to the linear layer's output, from the convolution's input `x`."
@@ -300,7 +304,7 @@ def width(self:ConvLinearPair) -> int:
     "Number of channels of the convolution."
     return self.first.out_channels
 
-# %% ../nbs/04a_conv.ipynb #08cb635d
+# %% ../nbs/04a_conv.ipynb #6f34c079
 @torch.no_grad()
 def calibrate_new_channels(pair:ConvPair|ConvLinearPair, # a grown pair with a BatchNorm
                            x:torch.Tensor, # a batch of the first convolution's input

@@ -109,7 +109,7 @@ def resnet18_grow(interior:float|list[int]=1/64, # fraction of 64-128-256-512 in
     interiors = [w for w in _widths(interior) for _ in range(2)] if isinstance(interior, (int, float)) else list(interior)
     return GrowingResNet(_widths(stream), interiors, (2, 2, 2, 2), n_classes, in_channels, act=act)
 
-# %% ../nbs/06a_models.ipynb #de57a957
+# %% ../nbs/06a_models.ipynb #c290a4bf
 class GrowingVGG(nn.Module):
     "Two stages of two conv3×3 → BN → σ (the second starting with stride 2), global average pooling, two dense layers; all widths can grow."
     def __init__(self, widths:list[int]=(8, 8, 16, 16), # output channels of the four convolutions
