@@ -7,6 +7,7 @@ spent in the statistics hooks, and the statistics' memory: the running sums (ind
 images), the rows one pair materialises at a time (the largest pair), and the peak resident memory of
 plain steps and of steps with statistics, sampled every 0.5 ms in a fresh process."""
 from growing_nets.conv import ConvPair
+from growing_nets.core import count_flops
 import argparse, json, os, statistics, subprocess, sys, threading, time
 import torch
 from torch import nn
@@ -62,17 +63,25 @@ def peak_rss(fn, reps=3) -> float:
     finally: done.set(); th.join()
     return peak[0]
 
-def rows_bytes(sc, stats_step) -> float:
-    "MiB of rows the largest pair materialises in its backward hook: B_{l-2}, B_{l-1}, V and the concatenation [B_{l-1} | V]."
-    sizes, orig = {}, (ConvPair.first_rows, ConvPair.second_rows, ConvPair.grad_rows)
+def row_shapes(stats_step) -> dict:
+    "Shapes of the rows each pair builds in one step with statistics: B_{l-2}, B_{l-1} and V."
+    shapes, orig = {}, (ConvPair.first_rows, ConvPair.second_rows, ConvPair.grad_rows)
     def rec(kind, f):
         def g(self, x):
-            r = f(self, x); sizes.setdefault(self.name, {})[kind] = r.numel() * r.element_size(); return r
+            r = f(self, x); shapes.setdefault(self.name, {})[kind] = tuple(r.shape); return r
         return g
     ConvPair.first_rows, ConvPair.second_rows, ConvPair.grad_rows = (rec(k, f) for k, f in zip(('f', 's', 'v'), orig))
     try: stats_step()
     finally: ConvPair.first_rows, ConvPair.second_rows, ConvPair.grad_rows = orig
-    return max(d['f'] + 2 * (d['s'] + d['v']) for d in sizes.values()) / 2**20
+    return shapes
+
+def rows_mib(shapes) -> float:
+    "MiB of rows the largest pair holds in its backward hook: B_{l-2}, B_{l-1}, V and the concatenation [B_{l-1} | V] (float32)."
+    return max(4 * (d['f'][0] * d['f'][1] + 2 * d['s'][0] * (d['s'][1] + d['v'][1])) for d in shapes.values()) / 2**20
+
+def stats_gflop(shapes) -> float:
+    "GFLOP of the statistics' products per batch: S₂ = BᵀB of B_{l-2}, S of B_{l-1}, and B_{l-2}ᵀ[B_{l-1} | V] (M is the weight gradient)."
+    return sum(2 * d['f'][0] * (d['f'][1]**2 + d['s'][1]**2 + d['f'][1] * (d['s'][1] + d['v'][1])) for d in shapes.values()) / 1e9
 
 def memory(interior):
     "Run in a fresh process: memory of the statistics for one interior fraction, as JSON."
@@ -80,7 +89,7 @@ def memory(interior):
     step(); stats_step()                                 # warm-up
     plain, with_stats = peak_rss(step), peak_rss(stats_step)
     sums = sum(v.numel() * v.element_size() for v in sc.sums.values()) / 2**20
-    print(json.dumps(dict(plain=plain, with_stats=with_stats, sums=sums, rows=rows_bytes(sc, stats_step))))
+    print(json.dumps(dict(plain=plain, with_stats=with_stats, sums=sums, rows=rows_mib(row_shapes(stats_step)))))
 
 def main(reps=5, rounds=3):
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads; ResNet-18, stream 8-16-32-64, batch 128 of 32×32, float32")
@@ -89,12 +98,13 @@ def main(reps=5, rounds=3):
     for _ in range(rounds):                          # interleaved rounds: every case sees the same machine state
         for name, (net, step, stats_step, sc) in cases.items():
             times[name][0].append(timeit(step, reps)); times[name][1].append(timeit(stats_step, reps))
-    print(f"{'interior':>9} {'interiors':>18} {'params':>9} {'plain step':>11} {'with stats':>11} {'ratio':>6} {'in hooks':>9}")
+    print(f"{'interior':>9} {'interiors':>18} {'params':>9} {'plain step':>11} {'with stats':>11} {'ratio':>6} {'in hooks':>9} {'GFLOP step':>11} {'GFLOP stats':>12}")
     for name, (net, step, stats_step, sc) in cases.items():
         plain, with_stats = min(times[name][0]), min(times[name][1])
         hooks = hook_time(sc, stats_step)
+        step_gflop = count_flops(net, torch.zeros(1, 3, 32, 32), training=True) * 128 / 1e9
         print(f"{name:>9} {str(net.interior_widths[::2]):>18} {sum(p.numel() for p in net.parameters()):>9,} {plain * 1e3:9.1f}ms {with_stats * 1e3:9.1f}ms "
-              f"{with_stats / plain:5.2f}x {hooks * 1e3:7.1f}ms")
+              f"{with_stats / plain:5.2f}x {hooks * 1e3:7.1f}ms {step_gflop:11.2f} {stats_gflop(row_shapes(stats_step)):12.2f}")
     print("target: ratio ≤ 3x")
     print(f"\n{'interior':>9} {'statistics sums':>16} {'rows of one pair':>17} {'peak RSS, plain':>16} {'peak RSS, with stats':>21} {'extra':>7}")
     for name, f in CONFIGS.items():
