@@ -16,9 +16,9 @@ $(STAMP): requirements-lock.txt settings.ini setup.py
 	$(BIN)/python -m pip install --quiet --no-deps -e .
 	touch $(STAMP)
 
-## The main job: grow a tiny network and write a report
+## The main job: grow a tiny ResNet-18 on CIFAR-10, compare with the baselines, write a report
 demo: $(STAMP)
-	$(BIN)/growing_nets --preset demo --out runs/demo
+	$(BIN)/growing_nets --preset quick --out runs/quick
 
 ## Notebooks clean and in step with the package, then every test (each notebook is a pytest case)
 test: $(STAMP) check-sync pytest

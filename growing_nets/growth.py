@@ -110,7 +110,7 @@ def commit_growth(pair:LayerPair, proposal:Proposal, gamma:float) -> list[nn.Par
     return pair.grow(s * proposal.alpha, s * proposal.omega, dW)
 
 # %% ../nbs/06_growth.ipynb #66f8104b
-def default_gammas(largest:float=64.0, n:int=11, factor:float=4.0) -> list[float]:
+def default_gammas(largest:float=16.0, n:int=10, factor:float=4.0) -> list[float]:
     "Geometric grid of amplitudes, from `largest` down by `factor`."
     return [largest * factor**-k for k in range(n)]
 
