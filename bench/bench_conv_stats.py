@@ -12,6 +12,7 @@ import argparse, json, os, statistics, subprocess, sys, threading, time
 import torch
 from torch import nn
 from growing_nets.models import resnet18_grow
+from _common import timeit, training_steps
 from growing_nets.statistics import StatsCollector
 
 CONFIGS = {'1/64': 1/64, '1/8': 1/8, '1/4': 1/4}       # interior fractions; the stream is 1/8
@@ -19,22 +20,8 @@ CONFIGS = {'1/64': 1/64, '1/8': 1/8, '1/4': 1/4}       # interior fractions; the
 def setup(interior, bs=128, seed=0):
     torch.manual_seed(seed)
     net = resnet18_grow(interior, stream=1/8)
-    opt = torch.optim.SGD(net.parameters(), lr=1e-3, momentum=0.9)
     x, y = torch.randn(bs, 3, 32, 32), torch.randint(0, 10, (bs,))
-    loss_func = nn.CrossEntropyLoss()
-    def step():
-        opt.zero_grad(); loss_func(net(x), y).backward(); opt.step()
-    sc = StatsCollector(net.pairs())
-    def stats_step():
-        with sc: step()
-    return net, step, stats_step, sc
-
-def timeit(fn, reps):
-    "Median wall time of `fn` over `reps` calls (after one warm-up)."
-    fn(); ts = []
-    for _ in range(reps):
-        t = time.perf_counter(); fn(); ts.append(time.perf_counter() - t)
-    return statistics.median(ts)
+    return (net, *training_steps(net, x, y))
 
 def hook_time(sc, stats_step, reps=3):
     "Median time spent inside the collector's backward hooks (rows, products) during a step."

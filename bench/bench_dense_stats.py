@@ -8,25 +8,15 @@ import torch
 from torch import nn
 from growing_nets.growth import GrowingMLP
 from growing_nets.statistics import StatsCollector
+from _common import timeit, training_steps
 
-def timeit(fn, reps):
-    "Median wall time of `fn` over `reps` calls (after one warm-up)."
-    fn(); ts = []
-    for _ in range(reps):
-        t = time.perf_counter(); fn(); ts.append(time.perf_counter() - t)
-    return statistics.median(ts)
 
 def main(reps=15, bs=256):
     torch.manual_seed(0)
     net = GrowingMLP(512, [1024, 1024], 10)
-    opt = torch.optim.SGD(net.parameters(), lr=1e-3, momentum=0.9)
     x, y = torch.randn(bs, 512), torch.randint(0, 10, (bs,))
+    step, stats_step, _ = training_steps(net, x, y)
     loss_func = nn.CrossEntropyLoss()
-    def step():
-        opt.zero_grad(); loss_func(net(x), y).backward(); opt.step()
-    sc = StatsCollector(net.pairs())
-    def stats_step():
-        with sc: step()
     a = torch.randn(1024, 1024); b = torch.randn(1024, 1024)
     mm = lambda: a @ b
     plain, with_stats, t_mm = [], [], []
