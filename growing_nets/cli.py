@@ -6,7 +6,7 @@
 __all__ = ['PRESETS', 'METHODS', 'DATASETS', 'MODELS', 'POLICIES', 'HISTORY_COLS', 'check_config', 'make_model', 'target_widths',
            'make_dls', 'FlopsMeter', 'run_one', 'write_report', 'grow', 'compare', 'main']
 
-# %% ../nbs/08_cli.ipynb #65fc06cc
+# %% ../nbs/08_cli.ipynb #121a4ee5
 import json, math, os, shutil, sys, time
 from pathlib import Path
 import pandas as pd
@@ -27,7 +27,7 @@ from .models import resnet18_grow, GrowingVGG
 from .methods import get_method
 from .callback import GrowthCallback, EveryPair, BestPairs, BottleneckThreshold, save_grown
 
-# %% ../nbs/08_cli.ipynb #ec11b533
+# %% ../nbs/08_cli.ipynb #90ca92ad
 PRESETS = {
     'demo':  dict(dataset='digits', model='mlp', start=1/32, target=1.0, stream=1.0, epochs=16, every=2, neurons=8,
                   bs=64, lr=1e-2, opt='adam', n_train=None, n_valid=None, stat_batches=4, held_batches=2, measure_after=True),
@@ -43,7 +43,7 @@ DATASETS = ('digits', 'cifar10', 'cifar100')
 MODELS = ('mlp', 'resnet18', 'cnn')
 POLICIES = ('every', 'best', 'threshold')
 
-# %% ../nbs/08_cli.ipynb #f5fa1b33
+# %% ../nbs/08_cli.ipynb #12bd1461
 def check_config(cfg:dict) -> dict:
     "Validate a run configuration; raises `ValueError` naming the first problem."
     if cfg['dataset'] not in DATASETS: raise ValueError(f"unknown dataset {cfg['dataset']!r}: choose one of {', '.join(DATASETS)}")
@@ -73,7 +73,7 @@ def make_dls(cfg:dict, device):
     if cfg['dataset'] == 'digits': return digits_dls(bs=cfg['bs'], seed=cfg['seed'], device=device)
     return cifar_dls(cfg.get('data'), dataset=cfg['dataset'], bs=cfg['bs'], n_train=cfg['n_train'], n_valid=cfg['n_valid'], device=device)
 
-# %% ../nbs/08_cli.ipynb #b8176b98
+# %% ../nbs/08_cli.ipynb #ad200434
 class FlopsMeter(Callback):
     "Accumulate training FLOPs epoch by epoch, at the model's size at the start of each epoch."
     order = 90
@@ -85,7 +85,7 @@ class FlopsMeter(Callback):
         n = len(self.learn.dls.train) * self.learn.dls.train.bs
         self.total += (self._per_sample or 0) * n; self.per_epoch.append(self.total)
 
-# %% ../nbs/08_cli.ipynb #db9e7689
+# %% ../nbs/08_cli.ipynb #e38eb070
 def run_one(cfg:dict, # a checked configuration (see PRESETS)
             method:str, # 'tiny', 'gradmax', 'random', or 'fixed' (the target-size network, no growth)
             out:Path|None=None, # folder where metrics and the model are written
@@ -105,17 +105,17 @@ def run_one(cfg:dict, # a checked configuration (see PRESETS)
     opt = SGD if cfg['opt'] == 'sgd' else Adam
     learn = Learner(dls, model, loss_func=CrossEntropyLossFlat(), opt_func=opt, lr=cfg['lr'], metrics=accuracy, cbs=[meter, *cbs],
                     wd=5e-4 if cfg['opt'] == 'sgd' else None)
-    t0 = time.perf_counter()
+    params0, t0 = count_params(model), time.perf_counter()
     fit = lambda: learn.fit_one_cycle(cfg['epochs'], cfg['lr'])
     if show_progress: fit()
     else:
         with learn.no_bar(), learn.no_logging(): fit()
     seconds = time.perf_counter() - t0
     records = [dict(r, run=method) for r in (cbs[0].records if cbs else [])]
-    n_params, widths = [], []
+    n_params = []
     for e in range(cfg['epochs']):                       # size during epoch e: growth after epoch e−1 included
         recs = [r for r in records if r['epoch'] < e]
-        n_params.append(recs[-1]['params'] if recs else count_params(make_model(cfg, cfg['target'] if method == 'fixed' else cfg['start'])))
+        n_params.append(recs[-1]['params'] if recs else params0)
     metrics = pd.DataFrame([dict(run=method, epoch=e + 1, train_loss=v[0], valid_loss=v[1], accuracy=v[2], params=n_params[e],
                                  train_flops=meter.per_epoch[e]) for e, v in enumerate(learn.recorder.values)])
     if out is not None:
@@ -127,7 +127,7 @@ def run_one(cfg:dict, # a checked configuration (see PRESETS)
                    growth_seconds=sum(r['seconds'] for r in records))
     return summary, records
 
-# %% ../nbs/08_cli.ipynb #301d4260
+# %% ../nbs/08_cli.ipynb #14d20807
 def _plots(out:Path, runs:list[str], history:pd.DataFrame, label:str='') -> list[str]:
     "Accuracy against epochs and parameters, and width over time, as PNG files in `out`; returns their names."
     import matplotlib; matplotlib.use('Agg')
@@ -173,7 +173,7 @@ def write_report(out:Path, results:pd.DataFrame, history:pd.DataFrame, cfg:dict)
     path.write_text('\n'.join(lines))
     return path
 
-# %% ../nbs/08_cli.ipynb #94609c60
+# %% ../nbs/08_cli.ipynb #78e5973d
 def _fail(msg:str): raise SystemExit(f"error: {msg}")
 
 def _prepare_out(out:str) -> Path:
@@ -190,7 +190,7 @@ def _prepare_out(out:str) -> Path:
 HISTORY_COLS = ['run', 'epoch', 'iter', 'pair', 'method', 'neurons_added', 'width', 'lambdas', 'bottleneck', 'bottleneck_after',
                 'relative_bottleneck', 'gain', 'gamma', 'loss_before', 'loss_after', 'expected_change', 'measured_change', 'params', 'flops', 'seconds']
 
-# %% ../nbs/08_cli.ipynb #8be5847a
+# %% ../nbs/08_cli.ipynb #5131deaf
 @call_parse
 def grow(preset:str='demo', # demo (digits, seconds), quick (CIFAR-10 subset, minutes), cpu (CIFAR-10, hours), paper (GPU)
          methods:str='tiny,gradmax,random,fixed', # comma-separated runs: tiny, gradmax, random, fixed (the target-size network)
@@ -239,7 +239,7 @@ def grow(preset:str='demo', # demo (digits, seconds), quick (CIFAR-10 subset, mi
     print(results[['run', 'accuracy', 'params', 'train_gflops', 'seconds']].to_string(index=False))
     print(f"report written to {report}")
 
-# %% ../nbs/08_cli.ipynb #5db0d299
+# %% ../nbs/08_cli.ipynb #50fa0ad7
 @call_parse
 def compare(dirs:Param('run folders', str, nargs='+'),
             out:str='runs/compare', # folder for the combined table and plot
@@ -262,7 +262,7 @@ def compare(dirs:Param('run folders', str, nargs='+'),
     (o / 'report.md').write_text('# Runs compared\n\n' + table.to_markdown(index=False, floatfmt='.4g') + '\n\n![comparison](comparison.png)\n')
     print(table.to_string(index=False)); print(f"comparison written to {o / 'report.md'}")
 
-# %% ../nbs/08_cli.ipynb #7dd7b2d9
+# %% ../nbs/08_cli.ipynb #23a30be5
 def main():
     "Entry point of the `growing_nets` console script: `growing_nets [options]` or `growing_nets compare RUN_DIR...`."
     f, argv = (compare, sys.argv[2:]) if len(sys.argv) > 1 and sys.argv[1] == 'compare' else (grow, sys.argv[1:])
