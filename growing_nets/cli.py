@@ -31,9 +31,9 @@ from .callback import GrowthCallback, EveryPair, BestPairs, BottleneckThreshold,
 PRESETS = {
     'demo':  dict(dataset='digits', model='mlp', start=1/32, target=1.0, stream=1.0, epochs=16, every=2, neurons=8,
                   bs=64, lr=1e-2, opt='adam', n_train=None, n_valid=None, stat_batches=4, held_batches=2, measure_after=True),
-    'quick': dict(dataset='cifar10', model='resnet18', start=1/64, target=1/8, stream=1/8, epochs=6, every=1, neurons=8,
+    'quick': dict(dataset='cifar10', model='resnet18', start=1/64, target=1/8, stream=1/8, epochs=6, every=1, neurons=12,
                   bs=128, lr=0.05, opt='sgd', n_train=10000, n_valid=2000, stat_batches=1, held_batches=1, measure_after=False),
-    'cpu':   dict(dataset='cifar10', model='resnet18', start=1/64, target=1/8, stream=1/8, epochs=30, every=2, neurons=8,
+    'cpu':   dict(dataset='cifar10', model='resnet18', start=1/64, target=1/8, stream=1/8, epochs=16, every=1, neurons=8,
                   bs=128, lr=0.05, opt='sgd', n_train=None, n_valid=None, stat_batches=4, held_batches=2, measure_after=True),
     'paper': dict(dataset='cifar10', model='resnet18', start=1/64, target=1.0, stream=1.0, epochs=300, every=1, neurons=16,
                   bs=128, lr=0.1, opt='sgd', n_train=None, n_valid=None, stat_batches=8, held_batches=2, measure_after=True),
@@ -55,6 +55,8 @@ def check_config(cfg:dict) -> dict:
     if cfg['policy'] not in POLICIES: raise ValueError(f"unknown policy {cfg['policy']!r}: choose one of {', '.join(POLICIES)}")
     if cfg['epochs'] < 1 or cfg['every'] < 1 or cfg['neurons'] < 1: raise ValueError("--epochs, --every and --neurons must be ≥ 1")
     if cfg['opt'] not in ('sgd', 'adam'): raise ValueError(f"unknown optimizer {cfg['opt']!r}: sgd or adam")
+    for k in ('n_train', 'n_valid'):
+        if cfg.get(k) is not None and cfg[k] < 1: raise ValueError(f"--{k.replace('_', '-')} must be ≥ 1 (or left out for all images), got {cfg[k]}")
     return cfg
 
 def make_model(cfg:dict, fraction:float) -> nn.Module:
@@ -75,15 +77,16 @@ def make_dls(cfg:dict, device):
 
 # %% ../nbs/08_cli.ipynb #ad200434
 class FlopsMeter(Callback):
-    "Accumulate training FLOPs epoch by epoch, at the model's size at the start of each epoch."
+    "Accumulate training FLOPs epoch by epoch, at the model's size at the start of each epoch, and the wall time."
     order = 90
-    def before_fit(self): self.total, self.per_epoch = 0, []
+    def before_fit(self): self.total, self.per_epoch, self.seconds, self._t0 = 0, [], [], time.perf_counter()
     def before_epoch(self): self._per_sample = None
     def before_batch(self):
         if self.training and self._per_sample is None: self._per_sample = count_flops(self.learn.model, self.learn.xb[0][:1], training=True)
     def after_epoch(self):
         n = len(self.learn.dls.train) * self.learn.dls.train.bs
         self.total += (self._per_sample or 0) * n; self.per_epoch.append(self.total)
+        self.seconds.append(time.perf_counter() - self._t0)   # validation and growth after the epoch included
 
 # %% ../nbs/08_cli.ipynb #e38eb070
 def run_one(cfg:dict, # a checked configuration (see PRESETS)
@@ -98,7 +101,8 @@ def run_one(cfg:dict, # a checked configuration (see PRESETS)
     model = make_model(cfg, cfg['target'] if method == 'fixed' else cfg['start']).to(dev)
     meter, cbs = FlopsMeter(), []
     if method != 'fixed':
-        kw = dict(every=cfg['every'], neurons=cfg['neurons'], max_width=target_widths(cfg), start=cfg['every'])
+        # no growth after the last epoch: the new neurons would go untrained, and the reported accuracy would be of a smaller network
+        kw = dict(every=cfg['every'], neurons=cfg['neurons'], max_width=target_widths(cfg), start=cfg['every'], stop=cfg['epochs'])
         policy = {'every': EveryPair, 'best': BestPairs, 'threshold': BottleneckThreshold}[cfg['policy']](**kw)
         m = get_method(method, **({'seed': cfg['seed']} if method == 'random' else {}))
         cbs.append(GrowthCallback(m, policy, stat_batches=cfg['stat_batches'], held_batches=cfg['held_batches'], measure_after=cfg['measure_after']))
@@ -117,7 +121,7 @@ def run_one(cfg:dict, # a checked configuration (see PRESETS)
         recs = [r for r in records if r['epoch'] < e]
         n_params.append(recs[-1]['params'] if recs else params0)
     metrics = pd.DataFrame([dict(run=method, epoch=e + 1, train_loss=v[0], valid_loss=v[1], accuracy=v[2], params=n_params[e],
-                                 train_flops=meter.per_epoch[e]) for e, v in enumerate(learn.recorder.values)])
+                                 train_flops=meter.per_epoch[e], seconds=meter.seconds[e]) for e, v in enumerate(learn.recorder.values)])
     if out is not None:
         metrics.to_csv(out / f"metrics_{method}.csv", index=False)
         save_grown(learn, out / f"model_{method}.pth")
@@ -143,7 +147,8 @@ def _plots(out:Path, runs:list[str], history:pd.DataFrame, label:str='') -> list
         tot = h.groupby('epoch').neurons_added.sum().cumsum()
         axes[2].step([0, *tot.index + 1], [0, *tot.values], where='post', label=run)
     axes[2].set(xlabel='epoch', ylabel='neurons added (all layers)', title='growth over time')
-    for ax in axes: ax.legend(fontsize=8)
+    for ax in axes:
+        if ax.get_legend_handles_labels()[0]: ax.legend(fontsize=8)
     plt.tight_layout(); fig.savefig(out / 'training.png', dpi=90); plt.close(fig)
     names = ['training.png']
     if len(history):
@@ -192,7 +197,7 @@ HISTORY_COLS = ['run', 'epoch', 'iter', 'pair', 'method', 'neurons_added', 'widt
 
 # %% ../nbs/08_cli.ipynb #5131deaf
 @call_parse
-def grow(preset:str='demo', # demo (digits, seconds), quick (CIFAR-10 subset, minutes), cpu (CIFAR-10, hours), paper (GPU)
+def grow(preset:str='demo', # demo (digits, seconds), quick (CIFAR-10 subset, minutes), cpu (full CIFAR-10, about 12 min per run), paper (GPU)
          methods:str='tiny,gradmax,random,fixed', # comma-separated runs: tiny, gradmax, random, fixed (the target-size network)
          dataset:str=None, # digits, cifar10 or cifar100 (default: the preset's)
          model:str=None, # mlp (digits), resnet18 or cnn
@@ -206,6 +211,7 @@ def grow(preset:str='demo', # demo (digits, seconds), quick (CIFAR-10 subset, mi
          bs:int=None, # batch size
          lr:float=None, # peak learning rate
          n_train:int=None, # use only this many training images
+         n_valid:int=None, # use only this many test images for validation
          data:str=None, # CIFAR folder or archive (see growing_nets.data.find_cifar)
          seed:int=0, # random seed
          device:str=None, # cpu, cuda, cuda:1...; default: CUDA when available
@@ -215,7 +221,7 @@ def grow(preset:str='demo', # demo (digits, seconds), quick (CIFAR-10 subset, mi
     "Grow a tiny network with TINY and compare it with GradMax, random growth and the fixed network; write a report."
     if preset not in PRESETS: _fail(f"unknown preset {preset!r}; choose one of {', '.join(PRESETS)}")
     given = dict(dataset=dataset, model=model, start=start, target=target, stream=stream, epochs=epochs, every=every,
-                 neurons=neurons, bs=bs, lr=lr, n_train=n_train)
+                 neurons=neurons, bs=bs, lr=lr, n_train=n_train, n_valid=n_valid)
     cfg = dict(PRESETS[preset], **{k: v for k, v in given.items() if v is not None}, preset=preset, policy=policy, seed=seed, data=data, device=device)
     runs = [m.strip() for m in methods.split(',') if m.strip()]
     if bad := [m for m in runs if m not in METHODS]: _fail(f"unknown method(s) {', '.join(bad)}; choose from {', '.join(METHODS)}")
