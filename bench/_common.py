@@ -21,3 +21,7 @@ def training_steps(net:nn.Module, x:torch.Tensor, y:torch.Tensor):
     def stats_step():
         with sc: step()
     return step, stats_step, sc
+
+def sums_mib(sc:StatsCollector) -> float:
+    "MiB held by the running sums of the statistics collector `sc`."
+    return sum(v.numel() * v.element_size() for v in sc.sums.values()) / 2**20

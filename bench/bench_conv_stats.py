@@ -10,10 +10,8 @@ from growing_nets.conv import ConvPair
 from growing_nets.core import count_flops
 import argparse, json, os, statistics, subprocess, sys, threading, time
 import torch
-from torch import nn
 from growing_nets.models import resnet18_grow
-from _common import timeit, training_steps
-from growing_nets.statistics import StatsCollector
+from _common import timeit, training_steps, sums_mib
 
 CONFIGS = {'1/64': 1/64, '1/8': 1/8, '1/4': 1/4}       # interior fractions; the stream is 1/8
 
@@ -75,8 +73,7 @@ def memory(interior):
     net, step, stats_step, sc = setup(interior)
     step(); stats_step()                                 # warm-up
     plain, with_stats = peak_rss(step), peak_rss(stats_step)
-    sums = sum(v.numel() * v.element_size() for v in sc.sums.values()) / 2**20
-    print(json.dumps(dict(plain=plain, with_stats=with_stats, sums=sums, rows=rows_mib(row_shapes(stats_step)))))
+    print(json.dumps(dict(plain=plain, with_stats=with_stats, sums=sums_mib(sc), rows=rows_mib(row_shapes(stats_step)))))
 
 def main(reps=5, rounds=3):
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads; ResNet-18, stream 8-16-32-64, batch 128 of 32×32, float32")

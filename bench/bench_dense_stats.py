@@ -3,13 +3,11 @@
 MLP 512-1024-1024-10, batch 256, float32, every layer pair measured. Prints the time ratio, the
 statistics' FLOP/s against this machine's float32 matmul throughput, and the statistics' memory for
 two numbers of samples."""
-import statistics, time
 import torch
 from torch import nn
 from growing_nets.growth import GrowingMLP
 from growing_nets.statistics import StatsCollector
-from _common import timeit, training_steps
-
+from _common import timeit, training_steps, sums_mib
 
 def main(reps=15, bs=256):
     torch.manual_seed(0)
@@ -43,6 +41,6 @@ def main(reps=15, bs=256):
         sc = StatsCollector(net.pairs())
         with sc:
             for _ in range(n_batches): loss_func(net(x), y).backward()
-        print(f"statistics memory after {n_batches * bs:>5} samples: {sum(v.numel() * v.element_size() for v in sc.sums.values()) / 2**20:.2f} MiB")
+        print(f"statistics memory after {n_batches * bs:>5} samples: {sums_mib(sc):.2f} MiB")
 
 if __name__ == '__main__': main()
