@@ -4,7 +4,7 @@
 
 # %% auto #0
 __all__ = ['PRESETS', 'METHODS', 'DATASETS', 'MODELS', 'POLICIES', 'HISTORY_COLS', 'check_config', 'make_model', 'target_widths',
-           'make_dls', 'FlopsMeter', 'run_one', 'write_report', 'grow', 'compare', 'main']
+           'make_dls', 'FlopsMeter', 'run_one', 'write_report', 'grow', 'summarize_runs', 'compare', 'main']
 
 # %% ../nbs/08_cli.ipynb #121a4ee5
 import json, math, os, shutil, sys, time
@@ -246,6 +246,12 @@ def grow(preset:str='demo', # demo (digits, seconds), quick (CIFAR-10 subset, mi
     print(f"report written to {report}")
 
 # %% ../nbs/08_cli.ipynb #50fa0ad7
+def summarize_runs(results:pd.DataFrame) -> pd.DataFrame:
+    "One row per run type of `results` (rows of `results.csv` files): mean accuracy and its spread across the runs, mean size, compute and time."
+    return results.groupby('run').agg(accuracy_mean=('accuracy', 'mean'), accuracy_std=('accuracy', 'std'), runs=('accuracy', 'size'),
+                                      params=('params', 'mean'), train_gflops=('train_gflops', 'mean'), seconds=('seconds', 'mean'),
+                                      growth_seconds=('growth_seconds', 'mean')).reset_index()
+
 @call_parse
 def compare(dirs:Param('run folders', str, nargs='+'),
             out:str='runs/compare', # folder for the combined table and plot
@@ -255,8 +261,7 @@ def compare(dirs:Param('run folders', str, nargs='+'),
     if missing := [str(d) for d in folders if not (d / 'results.csv').exists()]:
         _fail(f"no results.csv in {', '.join(missing)} (not a finished run folder)")
     res = pd.concat([pd.read_csv(d / 'results.csv').assign(folder=str(d)) for d in folders], ignore_index=True)
-    table = res.groupby('run').agg(accuracy_mean=('accuracy', 'mean'), accuracy_std=('accuracy', 'std'), runs=('accuracy', 'size'),
-                                   params=('params', 'mean'), train_gflops=('train_gflops', 'mean'), seconds=('seconds', 'mean')).reset_index()
+    table = summarize_runs(res)
     o = _prepare_out(out)
     table.to_csv(o / 'comparison.csv', index=False); res.to_csv(o / 'all_results.csv', index=False)
     import matplotlib; matplotlib.use('Agg')
