@@ -16,11 +16,10 @@ from fastai.learner import Learner, Recorder
 from fastai.optimizer import Optimizer
 from .statistics import LayerPair, StatsCollector, loss_reduction
 from .methods import GrowthMethod, Proposal, get_method
-from .growth import line_search, commit_growth, held_loss
-from .conv import calibrate_new_channels
+from .growth import grow_step, commit_growth, fit_budget, held_loss
 
 # %% auto #0
-__all__ = ['GrowthPolicy', 'EveryPair', 'BestPairs', 'BottleneckThreshold', 'fit_budget', 'rebuild_optimizer', 'GrowthCallback',
+__all__ = ['GrowthPolicy', 'EveryPair', 'BestPairs', 'BottleneckThreshold', 'rebuild_optimizer', 'GrowthCallback',
            'load_grown_state', 'save_grown', 'load_grown']
 
 # %% ../nbs/09_callback.ipynb #6f54255f
@@ -81,28 +80,6 @@ class BottleneckThreshold(GrowthPolicy):
     def select(self, proposals):
         return [o and p.bottleneck > self.threshold * p.trace_E for o, p in zip(super().select(proposals), proposals)]
 
-# %% ../nbs/09_callback.ipynb #f0005505
-@patch(as_prop=True)
-def params_per_neuron(self:LayerPair) -> int:
-    "Parameters one more neuron of this pair costs."
-    w1, w2 = self.first.weight, self.second.weight
-    return w1[0].numel() + (self.first.bias is not None) + w2[:, 0].numel() + 2 * (getattr(self, 'bn', None) is not None)
-
-# %% ../nbs/09_callback.ipynb #25d51558
-def fit_budget(pairs:list[LayerPair], proposals:list[Proposal|None], chosen:list[bool], n_params:int, max_params:int|None) -> list[int]:
-    "Neurons kept per pair so that the model stays within `max_params`; the neurons of largest λ are kept first."
-    keep = [p.n_neurons if c else 0 for p, c in zip(proposals, chosen)]
-    if max_params is None: return keep
-    room = max_params - n_params
-    # neurons are taken in order of decreasing individual gain (λ², or the pair's mean gain when there are no λ)
-    cands = [(float(proposals[i].lambdas[k])**2 if len(proposals[i].lambdas) > k else proposals[i].gain / max(keep[i], 1), i, k)
-             for i in range(len(pairs)) for k in range(keep[i])]
-    kept = [0] * len(pairs)
-    for _, i, k in sorted(cands, key=lambda t: -t[0]):
-        cost = pairs[i].params_per_neuron
-        if kept[i] == k and cost <= room: kept[i] += 1; room -= cost
-    return kept
-
 # %% ../nbs/09_callback.ipynb #c5c65b03
 def _pad_to(t:torch.Tensor, shape) -> torch.Tensor:
     "`t` zero-padded at the end of each dimension to `shape`."
@@ -137,11 +114,17 @@ class GrowthCallback(Callback):
 
     def __init__(self, method:GrowthMethod|str='tiny', # a `GrowthMethod` (`TINY()`, `GradMax()`, `RandomGrowth()`) or its name
                  policy:GrowthPolicy|None=None, # when, where and how much; default `EveryPair()`
-                 stat_batches:int=8, # recent training batches on which statistics are collected
-                 held_batches:int=2, # other recent training batches for the amplitude line search
-                 gammas:list[float]|None=None, # amplitude grid of the line search
-                 measure_after:bool=True, # measure Ψ again after growth (a second statistics pass)
-                 joint:bool=True, # one amplitude search for all pairs grown at a point (else one per pair, in turn)
+                 stat_images:int|None=2048, # training images drawn afresh for each event's statistics; None: the last `stat_batches` training batches
+                 held_images:int=1024, # other training images drawn for the amplitude line search (when `stat_images` is given)
+                 stat_batches:int=8, # with `stat_images=None`: recent training batches on which statistics are collected
+                 held_batches:int=2, # with `stat_images=None`: other recent training batches for the line search
+                 normalize:bool=True, # rescale new neurons before the line search (see `normalise_proposal`)
+                 train_bn:bool=True, # line search with BatchNorm as training sees it
+                 gammas:list[float]|None=None, # amplitudes of the line search; default `search_amplitude`'s scan
+                 min_decrease:float|None=1e-3, # relative decrease of the held loss a pair's neurons must bring, else none are added (None: always add)
+                 valid_images:int|None=None, # validation images on which each event's effect on the loss is measured (diagnostics)
+                 measure_after:bool=False, # measure Ψ again after growth (a second statistics pass)
+                 joint:bool=True, # one amplitude search for all pairs grown at a point, each kept if it helps (else one search per pair, in turn)
                  reduction:str|None=None, # loss reduction; read from the loss function when None
                  pairs=None, # growable pairs, or a function of the model giving them; default `model.pairs()`
                  verbose:bool=False, # print one line per growth event
@@ -150,8 +133,10 @@ class GrowthCallback(Callback):
         self.policy = policy if policy is not None else EveryPair()
         if not isinstance(self.policy, GrowthPolicy): raise TypeError(f"policy must be a GrowthPolicy (EveryPair, BestPairs, BottleneckThreshold), got {policy!r}")
         if stat_batches < 1 or held_batches < 0: raise ValueError(f"stat_batches must be ≥ 1 and held_batches ≥ 0, got {stat_batches}, {held_batches}")
-        self.stat_batches, self.held_batches, self.gammas, self.measure_after, self.joint = stat_batches, held_batches, gammas, measure_after, joint
-        self.reduction, self._pairs, self.verbose = reduction, pairs, verbose
+        if (stat_images is not None and stat_images < 1) or held_images < 1: raise ValueError(f"stat_images and held_images must be ≥ 1, got {stat_images}, {held_images}")
+        self.stat_images, self.held_images, self.stat_batches, self.held_batches = stat_images, held_images, stat_batches, held_batches
+        self.event_options = dict(normalize=normalize, train_bn=train_bn, gammas=gammas, min_decrease=min_decrease, joint=joint, measure_after=measure_after)
+        self.valid_images, self.reduction, self._pairs, self.verbose = valid_images, reduction, pairs, verbose
         self.records, self.skips = [], []
 
     @property
@@ -179,11 +164,11 @@ def before_fit(self:GrowthCallback):
     if getattr(self.learn, 'opt', None) is not None and type(self.learn.opt).__name__ == 'OptimWrapper':
         raise TypeError("GrowthCallback carries the state of fastai optimizers (SGD, Adam, ...); wrapped PyTorch optimizers are not supported")
     self.buffer = deque(maxlen=self.stat_batches + self.held_batches)
-    self.params0 = count_params(self.learn.model)
+    self.params0, self._valid = count_params(self.learn.model), None
 
 @patch
 def before_batch(self:GrowthCallback):
-    if self.training: self.buffer.append((self.learn.xb, self.learn.yb))
+    if self.training and self.stat_images is None: self.buffer.append((self.learn.xb, self.learn.yb))
 
 @patch
 def after_batch(self:GrowthCallback):
@@ -197,19 +182,30 @@ def after_epoch(self:GrowthCallback):
 def after_fit(self:GrowthCallback): self.buffer = None
 
 # %% ../nbs/09_callback.ipynb #f2d74c9a
+def _take_images(dl, n_images:int) -> list:
+    "The first batches of `dl` holding at least `n_images` images (all of them if it has fewer), as `(x, y)` pairs."
+    out, n = [], 0
+    for b in dl:
+        if n >= n_images: break
+        out.append((b[0], b[1])); n += len(b[0])
+    return out
+
 @patch
-def _collect(self:GrowthCallback, pairs, batches):
-    "Statistics of `pairs` on `batches`, at the current weights."
-    model = self.learn.model
-    was_training = model.training
-    model.train()
-    try:
-        with StatsCollector(pairs, reduction=self.red) as sc:
-            for xb, yb in batches: self.learn.loss_func(model(*xb), *yb).backward()
-    finally:
-        model.zero_grad(set_to_none=True)
-        model.train(was_training)
-    return sc
+def _event_batches(self:GrowthCallback) -> tuple[list, list]:
+    "Statistics and held batches of a growth event: disjoint samples drawn afresh from the training set, or the recent training batches."
+    if self.stat_images is None:
+        buf = [(xb[0], yb[0]) for xb, yb in self.buffer]
+        return buf[:self.stat_batches], buf[self.stat_batches:] or buf[:self.stat_batches]
+    batches = _take_images(self.learn.dls.train.new(shuffle=True), self.stat_images + self.held_images)
+    n_stat = min(len(_take_images(batches, self.stat_images)), max(len(batches) - 1, 1))   # at least one batch left for the line search
+    return batches[:n_stat], batches[n_stat:] or batches[:n_stat]
+
+@patch
+def _valid_batches(self:GrowthCallback) -> list|None:
+    "The first `valid_images` validation images (the same at every event), or None."
+    if self.valid_images is None: return None
+    if self._valid is None: self._valid = _take_images(self.learn.dls.valid, self.valid_images)
+    return self._valid
 
 @patch
 def _progress(self:GrowthCallback, msg:str):
@@ -220,85 +216,34 @@ def _progress(self:GrowthCallback, msg:str):
         except Exception: pass
 
 @patch
-def _skip(self:GrowthCallback, pair, reason:str):
-    self.skips.append(dict(epoch=self.learn.epoch, iter=self.learn.train_iter, pair=pair.name, reason=reason))
-    warnings.warn(f"growth of {pair.name} skipped at epoch {self.learn.epoch}: {reason}")
+def _skip(self:GrowthCallback, pair:str, reason:str):
+    self.skips.append(dict(epoch=self.learn.epoch, iter=self.learn.train_iter, pair=pair, reason=reason))
+    warnings.warn(f"growth of {pair} skipped at epoch {self.learn.epoch}: {reason}")
 
 # %% ../nbs/09_callback.ipynb #0f9ccd68
 @patch
 def grow(self:GrowthCallback):
-    "One growth event: statistics, proposals, policy, line search, resize, optimizer rebuilt."
+    "One growth event (`grow_step`), then the optimizer rebuilt over the new parameters and the records kept."
     t0, model = time.perf_counter(), self.learn.model
-    pairs, buf = self.get_pairs(), list(self.buffer)
+    pairs = self.get_pairs()
     room = self.policy.room(pairs)
-    if not buf or not any(room): return
-    stat, held = buf[:self.stat_batches], buf[self.stat_batches:] or buf[:self.stat_batches]
-    held = [(xb[0], yb[0]) for xb, yb in held]
-    self._progress('growth: collecting statistics')
-    sc = self._collect([p for p, r in zip(pairs, room) if r], stat)
-    proposals = []
-    for p, r in zip(pairs, room):
-        if not r: proposals.append(None); continue
-        try: proposals.append(self.method.propose(sc.stats(p), max_neurons=r, act_slope=p.act_slope))
-        except (ValueError, RuntimeError, torch.linalg.LinAlgError) as e: self._skip(p, str(e)); proposals.append(None)
-    keep = fit_budget(pairs, proposals, self.policy.select(proposals), count_params(model), self.policy.max_params)
+    if not any(room): return
+    stat, held = self._event_batches()
+    if not stat: return
     old_params = dict(model.named_parameters())
-    loss_func = lambda out, y: self.learn.loss_func(out, y)
-    chosen = [(i, p, _truncate(prop, k)) for i, (p, prop, k) in enumerate(zip(pairs, proposals, keep)) if k]
-    groups = [chosen] if self.joint and chosen else [[c] for c in chosen]
-    done, loss0 = [], None
-    for group in groups:
-        t1 = time.perf_counter()
-        names = ', '.join(p.name for _, p, _ in group)
-        self._progress(f'growth: line search for {names}')
-        gamma, losses = line_search(model, [p for _, p, _ in group], [prop for *_, prop in group], loss_func, held, self.gammas, loss0)
-        if not math.isfinite(losses.get(gamma, losses[0.0])):     # function-preserving neurons: only the loss at γ = 0
-            for _, p, _ in group: self._skip(p, 'the loss is not finite for any amplitude')
-            continue
-        for i, p, prop in group: commit_growth(p, prop, gamma)
-        loss0 = losses.get(gamma, losses[0.0])                         # the held loss of the model as it is now
-        done += [(i, p, prop, gamma, losses, (time.perf_counter() - t1) / len(group)) for i, p, prop in group]
-    if not done: return
-    self._calibrate([(p, prop.n_neurons) for _, p, prop, *_ in done], held[0][0])
-    rebuild_optimizer(self.learn, old_params)
-    after = self._collect([p for _, p, *_ in done], stat) if self.measure_after else None
-    xb = held[0][0]
-    params, flops = count_params(model), count_flops(model, xb[:1])
-    for i, p, prop, gamma, losses, secs in done:
-        psi_after = after.stats(p).bottleneck if after is not None else math.nan
-        self.records.append(dict(epoch=self.learn.epoch, iter=self.learn.train_iter, pair=p.name, method=self.method.name,
-            neurons_added=prop.n_neurons, width=p.width, lambdas=[round(float(v), 6) for v in prop.lambdas],
-            bottleneck=prop.bottleneck, bottleneck_after=psi_after, relative_bottleneck=prop.bottleneck / prop.trace_E if prop.trace_E > 0 else 0.0,
-            gain=prop.gain, gamma=gamma, loss_before=losses[0.0], loss_after=losses.get(gamma, losses[0.0]),
-            expected_change=-gamma * prop.first_order_rate, measured_change=losses.get(gamma, losses[0.0]) - losses[0.0],
-            params=params, flops=flops, seconds=secs))
-    self.records[-1]['seconds'] += time.perf_counter() - t0 - sum(d[-1] for d in done)   # statistics and rebuild
-    msg = '; '.join(f"{p.name} +{prop.n_neurons} → {p.width}" for _, p, prop, *_ in done)
+    ev = grow_step(model, pairs, self.method, self.learn.loss_func, stat, held, room=room, select=self.policy.select,
+                   max_params=self.policy.max_params, reduction=self.red, valid_batches=self._valid_batches(),
+                   progress=self._progress, **self.event_options)
+    for s in ev['skips']: self._skip(s['pair'], s['reason'])
+    if not ev['records']: return
+    if ev['grown']: rebuild_optimizer(self.learn, old_params)
+    flops = count_flops(model, held[0][0][:1])
+    recs = [dict(epoch=self.learn.epoch, iter=self.learn.train_iter, **r, flops=flops) for r in ev['records']]
+    recs[-1]['seconds'] += time.perf_counter() - t0 - sum(r['seconds'] for r in ev['records'])   # batches drawn, optimizer rebuilt
+    self.records += recs
+    msg = '; '.join(f"{r['pair']} +{r['neurons_added']} → {r['width']}" for r in recs)
     self._progress(f'grown: {msg}')
-    if self.verbose: print(f"epoch {self.learn.epoch} iter {self.learn.train_iter}: {msg} ({params:,} parameters)")
-
-@patch
-def _calibrate(self:GrowthCallback, grown:list, xb:torch.Tensor):
-    "Set the BatchNorm of new channels from one batch, so that they enter as the identity in training mode too (see `calibrate_new_channels`)."
-    grown = [(p, k) for p, k in grown if getattr(p, 'bn', None) is not None]
-    if not grown: return
-    model, inputs = self.learn.model, {}
-    hooks = [p.first.register_forward_pre_hook(lambda m, inp, p=p: inputs.__setitem__(id(p), inp[0].detach())) for p, _ in grown]
-    was_training = model.training
-    try:
-        model.eval()
-        with torch.no_grad(): model(xb)
-    finally:
-        for h in hooks: h.remove()
-        model.train(was_training)
-    with torch.no_grad():
-        for p, k in grown: calibrate_new_channels(p, inputs[id(p)], k)
-
-def _truncate(prop:Proposal, k:int) -> Proposal:
-    "The first `k` neurons of `prop`."
-    if k >= prop.n_neurons: return prop
-    from dataclasses import replace
-    return replace(prop, alpha=prop.alpha[:k], omega=prop.omega[:, :k], lambdas=prop.lambdas[:k])
+    if self.verbose: print(f"epoch {self.learn.epoch} iter {self.learn.train_iter}: {msg} ({recs[-1]['params']:,} parameters)")
 
 # %% ../nbs/09_callback.ipynb #8df5ad45
 @patch

@@ -15,8 +15,8 @@ from .solver import optimal_neurons
 
 # %% auto #0
 __all__ = ['conv_geometry', 'unfold_patches', 'patch_rows', 'conv_rows', 'conv_grad_rows', 'centre_tap_rows', 'offset_rows',
-           'ConvPair', 'ConvPairFull', 'grow_batchnorm', 'new_channel_bn', 'conv_kernels', 'add_out_channels',
-           'add_in_channels', 'full_scheme_input', 'full_scheme_neurons', 'ConvLinearPair', 'calibrate_new_channels']
+           'ConvPair', 'ConvPairFull', 'grow_batchnorm', 'conv_kernels', 'add_out_channels', 'add_in_channels',
+           'full_scheme_input', 'full_scheme_neurons', 'ConvLinearPair', 'calibrate_new_channels']
 
 # %% ../nbs/04a_conv.ipynb #060657b7
 def _two(v) -> tuple[int, int]:
@@ -149,16 +149,6 @@ def grow_batchnorm(bn:nn.BatchNorm2d, # the BatchNorm to extend
     bn.num_features += n_new
     return bn
 
-# %% ../nbs/04a_conv.ipynb #b95cfd17
-def new_channel_bn(bn:nn.BatchNorm2d|None, z:torch.Tensor) -> torch.Tensor:
-    "What `bn` does to new channels `z` (n, K, H, W) entering as in `grow_batchnorm`."
-    if bn is None: return z
-    K, batch = z.shape[1], bn.training or not bn.track_running_stats
-    ones, zeros = z.new_ones(K), z.new_zeros(K)
-    w, b = (ones, zeros) if bn.affine else (None, None)
-    if batch: return F.batch_norm(z, None, None, w, b, True, 0.0, bn.eps)
-    return F.batch_norm(z, zeros, z.new_full((K,), 1 - bn.eps), w, b, False, 0.0, bn.eps)
-
 # %% ../nbs/04a_conv.ipynb #d45e5ec6
 def _pad_rows(t:torch.Tensor, n:int) -> torch.Tensor:
     "Zero-pad the first dimension of `t` to `n`."
@@ -214,7 +204,7 @@ def neurons_output(self:ConvPair, x:torch.Tensor, alpha:torch.Tensor, omega:torc
     "What new channels (fan-ins `alpha`, fan-outs `omega`) add to the second convolution's output, from the first one's input `x`."
     w, b = conv_kernels(self.first, alpha)
     _, s, p, d = conv_geometry(self.first)
-    h = self.act(new_channel_bn(self.bn, F.conv2d(x, w, b, s, p, d)))
+    h = self.act(F.conv2d(x, w, b, s, p, d))   # the new channels' BatchNorm is calibrated to the identity (`calibrate_new_channels`)
     _, s, p, d = conv_geometry(self.second)
     return F.conv2d(h, _pad_rows(self.omega_kernel(omega), self.second.out_channels), None, s, p, d).reshape(out_shape)
 
@@ -281,7 +271,7 @@ def neurons_output(self:ConvLinearPair, x:torch.Tensor, alpha:torch.Tensor, omeg
     "What new channels (fan-ins `alpha`, fan-outs `omega` (d_out, K)) add to the linear layer's output, from the convolution's input `x`."
     w, b = conv_kernels(self.first, alpha)
     _, s, p, d = conv_geometry(self.first)
-    h = self.act(new_channel_bn(self.bn, F.conv2d(x, w, b, s, p, d))).mean((2, 3))
+    h = self.act(F.conv2d(x, w, b, s, p, d)).mean((2, 3))   # the new channels' BatchNorm is calibrated to the identity
     return (h @ _pad_rows(omega, self.second.out_features).T).reshape(out_shape)
 
 @patch

@@ -131,8 +131,8 @@ def read_cifar(folder:str|Path, # the folder holding the batches folder
 
 # %% ../nbs/07_data.ipynb #520d40af
 class CropFlip(Transform):
-    "Random crop after zero padding by `pad` pixels, and random horizontal flip, of a batch of images."
-    split_idx, order = 0, 10
+    "Random crop after zero padding by `pad` pixels, and random horizontal flip, of a batch of images (put it in the training pipeline only)."
+    order = 10   # applied wherever it is: a `TfmdDL` built on its own (and its `.new()` copies) passes no `split_idx`
     def __init__(self, pad:int=4): self.pad = pad
     def encodes(self, x:torch.Tensor):
         if x.ndim != 4: return x

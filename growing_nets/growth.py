@@ -5,6 +5,7 @@
 # %% ../nbs/06_growth.ipynb #c86da7f9
 from __future__ import annotations
 from contextlib import contextmanager, ExitStack
+from dataclasses import replace
 import math, time, warnings
 from typing import Callable, Iterable
 import torch
@@ -13,11 +14,14 @@ import torch.nn.functional as F
 from .core import count_params
 from fastcore.basics import patch
 from .statistics import LayerPair, StatsCollector, layer_rows
+from .conv import calibrate_new_channels
 from .methods import GrowthMethod, Proposal, get_method
 
 # %% auto #0
-__all__ = ['grow_linear_pair', 'virtual_growth', 'commit_growth', 'default_gammas', 'held_loss', 'search_amplitude',
-           'line_search', 'GrowingMLP', 'grow_network']
+__all__ = ['grow_linear_pair', 'virtual_growth', 'commit_growth', 'positively_homogeneous', 'fan_in_norm', 'normalise_proposal',
+           'default_gammas', 'kept_bn_statistics', 'held_loss', 'search_amplitude', 'line_search', 'virtual_loss',
+           'GrowingMLP', 'collect_stats', 'pair_inputs_outputs', 'calibrate_grown', 'fit_budget', 'truncate_proposal',
+           'grow_step', 'grow_network']
 
 # %% ../nbs/06_growth.ipynb #ef372ddc
 def _set_linear(layer:nn.Linear, weight:torch.Tensor, bias:torch.Tensor|None):
@@ -89,13 +93,13 @@ def virtual_growth(pair:LayerPair, proposal:Proposal, gamma:float):
     "Within the block, `pair` computes as if grown by `proposal` with amplitude `gamma`."
     if gamma < 0 or not math.isfinite(gamma): raise ValueError(f"the amplitude must be a finite number ≥ 0, got {gamma}")
     store = {}
+    alpha, omega, dW = proposal.scaled(gamma)
     def keep_input(m, inp): store['x'] = inp[0]
     def add_neurons(m, inp, out):
         x = store.pop('x', None)
         if gamma == 0 or x is None: return out
-        s = math.sqrt(gamma)
-        if proposal.n_neurons: out = out + pair.neurons_output(x, s * proposal.alpha.to(out), s * proposal.omega.to(out), out.shape)
-        if proposal.dW is not None: out = out + pair.update_output(inp[0], gamma * proposal.dW.to(out), out.shape)
+        if proposal.n_neurons: out = out + pair.neurons_output(x, alpha.to(out), omega.to(out), out.shape)
+        if dW is not None: out = out + pair.update_output(inp[0], dW.to(out), out.shape)
         return out
     handles = [pair.first.register_forward_pre_hook(keep_input), pair.second.register_forward_hook(add_neurons)]
     try: yield
@@ -105,63 +109,120 @@ def virtual_growth(pair:LayerPair, proposal:Proposal, gamma:float):
 # %% ../nbs/06_growth.ipynb #e62900ed
 def commit_growth(pair:LayerPair, proposal:Proposal, gamma:float) -> list[nn.Parameter]:
     "Add `proposal`'s neurons to `pair` with amplitude `gamma` (and γ·δW* if the proposal carries it)."
-    s = math.sqrt(gamma)
-    dW = None if proposal.dW is None else gamma * proposal.dW
-    return pair.grow(s * proposal.alpha, s * proposal.omega, dW)
+    return pair.grow(*proposal.scaled(gamma))
+
+# %% ../nbs/06_growth.ipynb #cadad0f7
+def positively_homogeneous(act) -> bool:
+    "Whether σ(c·z) = c·σ(z) for every c > 0 (ReLU, leaky ReLU, identity): then a neuron's fan-in scale can move to its fan-out."
+    return isinstance(act, (nn.ReLU, nn.LeakyReLU, nn.Identity)) or act in (torch.relu, F.relu)
+
+def fan_in_norm(layer:nn.Module) -> float:
+    "Mean norm of the fan-in rows (kernel and bias) of `layer`'s existing units; 0 when it has none."
+    w = layer.weight.detach().flatten(1)
+    if getattr(layer, 'bias', None) is not None: w = torch.cat([w, layer.bias.detach()[:, None]], 1)
+    return float(w.norm(dim=1).mean()) if w.shape[0] and w.shape[1] else 0.0
+
+# %% ../nbs/06_growth.ipynb #d3712431
+@torch.no_grad()
+def normalise_proposal(pair:LayerPair, proposal:Proposal,
+                       x:torch.Tensor, # a batch of the first layer's input
+                       out:torch.Tensor, # the second layer's output on that batch
+                      ) -> Proposal:
+    "`proposal` rescaled so that γ = 1 means new neurons adding to the second layer's output a part as large as what it holds already."
+    if proposal.n_neurons == 0 or proposal.preserves_function: return proposal
+    alpha, omega, homogeneous = proposal.alpha, proposal.omega, positively_homogeneous(pair.act)
+    r, na = fan_in_norm(pair.first), alpha.norm(dim=1)
+    if homogeneous and r > 0 and bool((na > 0).all()):    # each fan-in at the mean norm of the existing ones, its fan-out the inverse
+        c = r / na
+        alpha, omega = alpha * c[:, None], omega / c[None, :]
+    added = pair.neurons_output(x, alpha.to(x), omega.to(x), out.shape)
+    ratio = float(out.norm() / added.norm()) if float(added.norm()) > 0 else math.nan
+    if not math.isfinite(ratio) or ratio == 0: return proposal
+    if homogeneous: omega = omega * ratio                 # the amplitude then scales the fan-out alone
+    else: alpha, omega = alpha * math.sqrt(ratio), omega * math.sqrt(ratio)
+    update_rate = proposal.update_gain if proposal.dW is not None else 0.0   # the part of δW*, which is not rescaled
+    return replace(proposal, alpha=alpha, omega=omega, amplitude_in_fan_out=homogeneous,
+                   first_order_rate=(proposal.first_order_rate - update_rate) * ratio + update_rate)
 
 # %% ../nbs/06_growth.ipynb #66f8104b
 def default_gammas(largest:float=16.0, n:int=10, factor:float=4.0) -> list[float]:
-    "Geometric grid of amplitudes, from `largest` down by `factor`."
+    "Geometric grid of amplitudes, from `largest` down by `factor` (the narrow grid of earlier versions; see `search_amplitude` for the default)."
     return [largest * factor**-k for k in range(n)]
 
+@contextmanager
+def kept_bn_statistics(model:nn.Module):
+    "Within the block, forward passes in training mode leave the running statistics of `model`'s BatchNorm layers as they were."
+    bns = [m for m in model.modules() if isinstance(m, nn.modules.batchnorm._BatchNorm)]
+    saved = [{k: v.clone() for k, v in m.named_buffers(recurse=False)} for m in bns]
+    try: yield
+    finally:
+        for m, buf in zip(bns, saved):
+            for k, v in buf.items(): getattr(m, k).copy_(v)
+
 @torch.no_grad()
-def held_loss(model:nn.Module, loss_func:Callable, batches:list) -> float:
-    "Mean loss of `model` over `batches` of `(x, y)` (weighted by batch size), in evaluation mode."
+def held_loss(model:nn.Module, loss_func:Callable, batches:list,
+              train_bn:bool=False, # BatchNorm as training sees it (batch statistics; running ones left unchanged), else evaluation mode
+             ) -> float:
+    "Mean loss of `model` over `batches` of `(x, y)` (weighted by batch size), without gradients."
     was_training = model.training
-    model.eval()
+    model.train(train_bn)
     try:
-        tot, n = 0.0, 0
-        for xb, yb in batches:
-            tot += float(loss_func(model(xb), yb)) * len(xb); n += len(xb)
+        with kept_bn_statistics(model) if train_bn else ExitStack():
+            tot, n = 0.0, 0
+            for xb, yb in batches:
+                tot += float(loss_func(model(xb), yb)) * len(xb); n += len(xb)
     finally: model.train(was_training)
     return tot / n
 
+# %% ../nbs/06_growth.ipynb #8b940e01
 def search_amplitude(loss_at:Callable[[float], float], # held loss at amplitude γ
-                     gammas:list[float]|None=None, # amplitudes to try; default `default_gammas()`, scanned with early stopping
+                     gammas:list[float]|None=None, # amplitudes to try, all of them; default: the adaptive scan below
                      loss0:float|None=None, # the loss at γ = 0, when already known
+                     min_decrease:float|None=0.0, # relative decrease of the loss the best γ must reach, else γ = 0 (nothing added); None: keep the smallest γ tried
+                     lowest:float=2**-27, highest:float=2**4, # the default scan's range (extended past an edge that holds the best γ)
                     ) -> tuple[float, dict[float, float]]:
-    "Amplitude minimising `loss_at`, and the loss at each γ tried (0 included)."
+    "Amplitude minimising `loss_at`, or 0 when none lowers the loss enough, and the loss at each γ tried (0 included)."
     losses = {0.0: loss_at(0.0) if loss0 is None else loss0}
-    grid, early = (sorted(gammas, reverse=True), False) if gammas else (default_gammas(), True)
-    prev, fell = math.inf, False
-    for g in grid:                                       # from large to small amplitudes
-        losses[g] = loss_at(g)
-        if early and fell and losses[g] > prev: break   # past the minimum of a loss that fell then rose
-        fell |= losses[g] < prev; prev = losses[g]
+    def at(g):
+        if g not in losses: losses[g] = loss_at(g)
+        return losses[g] if math.isfinite(losses[g]) else math.inf
+    if gammas is not None:
+        for g in gammas: at(g)
+    else:                                                # powers of 2: every third first, the edges extended, then the neighbours of the best
+        lo, hi = round(math.log2(lowest)), round(math.log2(highest))
+        es = sorted({*range(lo, hi + 1, 3), hi})
+        for e in es: at(2.0**e)
+        best = min(es, key=lambda e: at(2.0**e))
+        while best == max(es) and best < hi + 12:        # still falling at the top: go on up
+            es.append(best + 1); best = min(es, key=lambda e: at(2.0**e))
+        while best == min(es) and best > lo - 12 and at(2.0**best) < at(0.0):   # best at the bottom: go on down
+            es.append(best - 3); best = min(es, key=lambda e: at(2.0**e))
+        for e in (best - 2, best - 1, best + 1, best + 2): at(2.0**e)
     tried = {g: l for g, l in losses.items() if g > 0 and math.isfinite(l)}
-    if not tried: return min(grid), losses
+    if not tried: return 0.0, losses
     best = min(tried, key=tried.get)
-    if early:                                            # refine between the grid's neighbours
-        for g in (best * 2, best / 2): losses[g] = loss_at(g)
-        tried = {g: l for g, l in losses.items() if g > 0 and math.isfinite(l)}
-        best = min(tried, key=tried.get)
-    return (best if tried[best] < losses[0.0] else min(tried)), losses
+    if min_decrease is None: return (best if tried[best] < losses[0.0] else min(tried)), losses
+    return (best if losses[0.0] - tried[best] > min_decrease * abs(losses[0.0]) else 0.0), losses
 
 def line_search(model:nn.Module, pair:LayerPair|list[LayerPair], proposal:Proposal|list[Proposal], loss_func:Callable, batches:list,
-                gammas:list[float]|None=None, # amplitudes tried; default: `default_gammas()` with early stopping
+                gammas:list[float]|None=None, # amplitudes tried; default: `search_amplitude`'s scan
                 loss0:float|None=None, # held loss at γ = 0, when already known
+                train_bn:bool=True, # evaluate with BatchNorm as training sees it (see `held_loss`)
+                min_decrease:float|None=0.0, # see `search_amplitude`
                ) -> tuple[float, dict[float, float]]:
     "Amplitude γ minimising the held loss of the virtually grown model (one pair, or several grown together), and the loss at each γ tried."
-    pairs, props = ([pair], [proposal]) if isinstance(pair, LayerPair) else (list(pair), list(proposal))
-    if all(p.preserves_function for p in props): return 1.0, {0.0: held_loss(model, loss_func, batches) if loss0 is None else loss0}
-    def loss_at(g):
-        with ExitStack() as stack:
-            for p, prop in zip(pairs, props): stack.enter_context(virtual_growth(p, prop, g))
-            return held_loss(model, loss_func, batches)
-    return search_amplitude(loss_at, gammas, loss0)
+    group = list(zip([pair], [proposal]) if isinstance(pair, LayerPair) else zip(pair, proposal))
+    if all(prop.preserves_function for _, prop in group): return 1.0, {0.0: held_loss(model, loss_func, batches, train_bn) if loss0 is None else loss0}
+    return search_amplitude(lambda g: virtual_loss(model, group, g, loss_func, batches, train_bn), gammas, loss0, min_decrease)
+
+def virtual_loss(model:nn.Module, group:list[tuple[LayerPair, Proposal]], gamma:float, loss_func:Callable, batches:list, train_bn:bool=True) -> float:
+    "Held loss of `model` as if every `(pair, proposal)` of `group` had grown with amplitude `gamma`."
+    with ExitStack() as stack:
+        for p, prop in group: stack.enter_context(virtual_growth(p, prop, gamma))
+        return held_loss(model, loss_func, batches, train_bn)
 
 # %% ../nbs/06_growth.ipynb #95eecc93
-_ACTS = {'relu': (nn.ReLU, 1.0), 'tanh': (nn.Tanh, 1.0), 'gelu': (nn.GELU, 0.5), 'identity': (nn.Identity, 1.0)}
+_ACTS = {'relu': (nn.ReLU, 0.5), 'tanh': (nn.Tanh, 1.0), 'gelu': (nn.GELU, 0.5), 'identity': (nn.Identity, 1.0)}  # module, effective slope
 
 class GrowingMLP(nn.Sequential):
     "An MLP whose hidden layers can grow; hidden widths may start at 1 or 0."
@@ -192,36 +253,170 @@ class GrowingMLP(nn.Sequential):
         return [LayerPair(a, b, act, name=f"hidden{i}", act_slope=self.act_slope) for i, (a, b, act) in enumerate(zip(lins[:-1], lins[1:], acts))]
 
 # %% ../nbs/06_growth.ipynb #2e7210e8
+def collect_stats(model:nn.Module, pairs:list[LayerPair], loss_func:Callable, batches:Iterable,
+                  reduction:str='mean', # reduction of `loss_func`
+                 ) -> StatsCollector:
+    "Statistics of `pairs` on `batches` of `(x, y)` (tuples of inputs and targets, or tensors) at the current weights, in training mode; no gradient is left behind."
+    was_training = model.training
+    model.train()
+    try:
+        with StatsCollector(pairs, reduction=reduction) as sc, kept_bn_statistics(model):
+            for xb, yb in batches:
+                xb, yb = (xb if isinstance(xb, (tuple, list)) else (xb,)), (yb if isinstance(yb, (tuple, list)) else (yb,))
+                loss_func(model(*xb), *yb).backward()
+    finally:
+        model.zero_grad(set_to_none=True)
+        model.train(was_training)
+    return sc
+
+@torch.no_grad()
+def pair_inputs_outputs(model:nn.Module, pairs:list[LayerPair], xb:torch.Tensor, train_bn:bool=True) -> dict:
+    "For each pair, its first layer's input and its second layer's output on the batch `xb`, by `id` of the pair."
+    io, handles = {}, []
+    def keep(p):
+        def first_input(m, inp): io.setdefault(id(p), [inp[0].detach(), None])
+        def second_output(m, inp, out):
+            if id(p) in io: io[id(p)][1] = out.detach()
+        return first_input, second_output
+    for p in pairs:
+        first_input, second_output = keep(p)
+        handles += [p.first.register_forward_pre_hook(first_input), p.second.register_forward_hook(second_output)]
+    was_training = model.training
+    model.train(train_bn)
+    try:
+        with kept_bn_statistics(model): model(xb)
+    finally:
+        for h in handles: h.remove()
+        model.train(was_training)
+    return io
+
+def calibrate_grown(model:nn.Module, grown:list[tuple[LayerPair, int]], xb:torch.Tensor):
+    "Set the BatchNorm of the channels just added to each pair (`(pair, how many)`) so that they enter as the identity in training mode on `xb`."
+    grown = [(p, k) for p, k in grown if k and getattr(p, 'bn', None) is not None]
+    if not grown: return
+    io = pair_inputs_outputs(model, [p for p, _ in grown], xb, train_bn=True)   # the inputs as training computes them
+    for p, k in grown: calibrate_new_channels(p, io[id(p)][0], k)
+
+# %% ../nbs/06_growth.ipynb #25eb8eb4
+@patch(as_prop=True)
+def params_per_neuron(self:LayerPair) -> int:
+    "Parameters one more neuron of this pair costs."
+    w1, w2 = self.first.weight, self.second.weight
+    return w1[0].numel() + (self.first.bias is not None) + w2[:, 0].numel() + 2 * (getattr(self, 'bn', None) is not None)
+
+def fit_budget(pairs:list[LayerPair], proposals:list[Proposal|None], chosen:list[bool], n_params:int, max_params:int|None) -> list[int]:
+    "Neurons kept per pair so that the model stays within `max_params`; the neurons of largest λ are kept first."
+    keep = [p.n_neurons if c else 0 for p, c in zip(proposals, chosen)]
+    if max_params is None: return keep
+    room = max_params - n_params
+    # neurons are taken in order of decreasing individual gain (λ², or the pair's mean gain when there are no λ)
+    cands = [(float(proposals[i].lambdas[k])**2 if len(proposals[i].lambdas) > k else proposals[i].gain / max(keep[i], 1), i, k)
+             for i in range(len(pairs)) for k in range(keep[i])]
+    kept = [0] * len(pairs)
+    for _, i, k in sorted(cands, key=lambda t: -t[0]):
+        cost = pairs[i].params_per_neuron
+        if kept[i] == k and cost <= room: kept[i] += 1; room -= cost
+    return kept
+
+def truncate_proposal(prop:Proposal, k:int) -> Proposal:
+    "The first `k` neurons of `prop`."
+    if k >= prop.n_neurons: return prop
+    return replace(prop, alpha=prop.alpha[:k], omega=prop.omega[:, :k], lambdas=prop.lambdas[:k])
+
+# %% ../nbs/06_growth.ipynb #3967455d
+def _propose(method:GrowthMethod, sc:StatsCollector, pairs:list[LayerPair], room:list, skips:list) -> list[Proposal|None]:
+    "The method's proposal for each pair with room; a pair whose statistics cannot be solved is skipped with its reason."
+    props = []
+    for p, r in zip(pairs, room):
+        if r == 0: props.append(None); continue
+        try: props.append(method.propose(sc.stats(p), max_neurons=r, act_slope=p.act_slope))
+        except (ValueError, RuntimeError, torch.linalg.LinAlgError) as e: skips.append(dict(pair=p.name, reason=str(e))); props.append(None)
+    return props
+
+def _record(p:LayerPair, prop:Proposal, method:GrowthMethod, gamma:float, losses:dict, loss_after:float, **kw) -> dict:
+    "One row of the growth history: what was proposed for pair `p`, what was added, and what it did to the held loss."
+    added = prop.n_neurons if gamma > 0 else 0
+    return dict(pair=p.name, method=method.name, neurons_proposed=prop.n_neurons, neurons_added=added, width=p.width,
+                lambdas=[round(float(v), 6) for v in prop.lambdas], bottleneck=prop.bottleneck,
+                relative_bottleneck=prop.bottleneck / prop.trace_E if prop.trace_E > 0 else 0.0, gain=prop.gain, gamma=gamma,
+                gamma_at_edge=bool(gamma > 0 and len(losses) > 2 and gamma in (min(g for g in losses if g > 0), max(losses))),
+                loss_before=losses[0.0], loss_after=loss_after, expected_change=-gamma * prop.first_order_rate,
+                measured_change=loss_after - losses[0.0], **kw)
+
+# %% ../nbs/06_growth.ipynb #e7f0beab
+def grow_step(model:nn.Module, pairs:list[LayerPair], # the model and its growable pairs
+              method:GrowthMethod|str, # a `GrowthMethod` or its name
+              loss_func:Callable, # the training loss (mean- or sum-reduced)
+              stat_batches:Iterable, # `(x, y)` batches on which to collect statistics
+              held_batches:list, # other `(x, y)` batches, for the amplitude line search
+              room:list[int|None]|None=None, # neurons each pair may receive now (None: no cap)
+              select:Callable|None=None, # which proposals grow (a policy's `select`); default: all that have neurons
+              max_params:int|None=None, # the model never grows beyond this many parameters
+              reduction:str='mean', # reduction of `loss_func`
+              normalize:bool=True, # rescale the neurons before the line search (`normalise_proposal`)
+              train_bn:bool=True, # line search with BatchNorm as training sees it
+              gammas:list[float]|None=None, # amplitudes of the line search; default: `search_amplitude`'s scan
+              min_decrease:float|None=1e-3, # relative decrease of the held loss a pair's neurons must bring, else none are added
+              joint:bool=True, # one amplitude for all pairs, each pair kept only if it brings `min_decrease` (else one search per pair, in turn)
+              valid_batches:list|None=None, # batches used for nothing else, to measure the event's effect on the loss
+              measure_after:bool=False, # Ψ again after growth (a second statistics pass)
+              progress:Callable[[str], None]|None=None, # called with a short message at each stage
+             ) -> dict:
+    "One growth event: statistics → proposals → policy and budget → normalisation → line search → commit → BatchNorm calibration → records."
+    if not held_batches: raise ValueError("grow_step needs at least one held batch for the amplitude line search")
+    method, t0, skips = get_method(method), time.perf_counter(), []
+    say = progress or (lambda msg: None)
+    room = list(room) if room is not None else [None] * len(pairs)
+    if not any(r != 0 for r in room): return dict(records=[], skips=[], grown=[])
+    say('growth: statistics')
+    sc = collect_stats(model, [p for p, r in zip(pairs, room) if r != 0], loss_func, stat_batches, reduction)
+    props = _propose(method, sc, pairs, room, skips)
+    chosen = (select or (lambda ps: [p is not None and p.n_neurons > 0 for p in ps]))(props)
+    keep = fit_budget(pairs, props, chosen, count_params(model), max_params)
+    todo = [(p, truncate_proposal(prop, k)) for p, prop, k in zip(pairs, props, keep) if k]
+    xb = held_batches[0][0]
+    if normalize and todo:
+        io = pair_inputs_outputs(model, [p for p, _ in todo], xb, train_bn)
+        todo = [(p, normalise_proposal(p, prop, *io[id(p)])) for p, prop in todo]
+    valid_before = held_loss(model, loss_func, valid_batches, train_bn) if valid_batches else math.nan
+    records, loss0 = [], None
+    for group in ([todo] if joint and todo else [[t] for t in todo]):
+        t1 = time.perf_counter()
+        say('growth: line search for ' + ', '.join(p.name for p, _ in group))
+        threshold = None if group[0][1].preserves_function else min_decrease
+        gamma, losses = line_search(model, [p for p, _ in group], [prop for _, prop in group], loss_func, held_batches, gammas, loss0,
+                                    train_bn, threshold)
+        kept = [gamma > 0] * len(group)
+        if gamma > 0 and threshold is not None and len(group) > 1:     # one amplitude for several pairs: each must bring its share of the threshold
+            kept = [virtual_loss(model, group[:i] + group[i + 1:], gamma, loss_func, held_batches, train_bn) - losses[gamma]
+                    > threshold * abs(losses[0.0]) / len(group) for i in range(len(group))]
+        if any(kept):
+            for (p, prop), k in zip(group, kept):
+                if k: commit_growth(p, prop, gamma)
+            calibrate_grown(model, [(p, prop.n_neurons) for (p, prop), k in zip(group, kept) if k], xb)
+            loss0 = held_loss(model, loss_func, held_batches, train_bn)      # the grown model, as committed
+        else: loss0 = losses[0.0]
+        secs = (time.perf_counter() - t1) / len(group)
+        records += [_record(p, prop, method, gamma if k else 0.0, losses, loss0, seconds=secs) for (p, prop), k in zip(group, kept)]
+    grown = [p for p, r in zip([p for p, _ in todo], records) if r['neurons_added']]
+    after = collect_stats(model, grown, loss_func, stat_batches, reduction) if measure_after and grown else None
+    valid_after = held_loss(model, loss_func, valid_batches, train_bn) if valid_batches else math.nan
+    params = count_params(model)
+    for r, (p, _) in zip(records, todo):
+        r.update(bottleneck_after=after.stats(p).bottleneck if after is not None and r['neurons_added'] else math.nan,
+                 params=params, valid_loss_before=valid_before, valid_loss_after=valid_after)
+    if records: records[-1]['seconds'] += time.perf_counter() - t0 - sum(r['seconds'] for r in records)   # statistics, normalisation, measures
+    return dict(records=records, skips=skips, grown=grown)
+
+# %% ../nbs/06_growth.ipynb #c73e3ce0
 def grow_network(model:nn.Module, pairs:list[LayerPair], # the model and its growable pairs
                  method:GrowthMethod|str, # a `GrowthMethod` or its name
                  loss_func:Callable, # the training loss (mean- or sum-reduced)
                  stat_batches:Iterable, # `(x, y)` batches on which to collect statistics
                  held_batches:list, # `(x, y)` batches for the amplitude line search
                  max_neurons:int|list[int]|None=None, # cap per pair (one for all, or one per pair)
-                 reduction:str='mean', # reduction of `loss_func`
-                 gammas:list[float]|None=None, # amplitude grid of the line search
+                 **kwargs, # options of `grow_step` (reduction, normalize, train_bn, gammas, min_decrease, ...)
                 ) -> list[dict]:
-    "Grow every pair of `model` once; returns one record per pair."
-    method, t0 = get_method(method), time.perf_counter()
-    caps = max_neurons if isinstance(max_neurons, (list, tuple)) else [max_neurons] * len(pairs)
-    was_training = model.training
-    model.train()
-    with StatsCollector(pairs, reduction=reduction) as sc:
-        for xb, yb in stat_batches:
-            loss_func(model(xb), yb).backward()
-    model.zero_grad(set_to_none=True)
-    model.train(was_training)
-    stats = [sc.stats(p) for p in pairs]
-    props = [method.propose(s, max_neurons=c, act_slope=p.act_slope) for s, c, p in zip(stats, caps, pairs)]
-    records = []
-    for p, s, prop in zip(pairs, stats, props):
-        t1 = time.perf_counter()
-        gamma, losses = line_search(model, p, prop, loss_func, held_batches, gammas) if prop.n_neurons else (0.0, {0.0: float('nan')})
-        if prop.n_neurons: commit_growth(p, prop, gamma)
-        records.append(dict(pair=p.name, method=method.name, neurons_added=prop.n_neurons, width=p.width,
-                            lambdas=[round(float(v), 6) for v in prop.lambdas], bottleneck=prop.bottleneck,
-                            relative_bottleneck=prop.bottleneck / prop.trace_E if prop.trace_E > 0 else 0.0,
-                            gain=prop.gain, gamma=gamma, loss_before=losses[0.0], loss_after=losses.get(gamma, losses[0.0]),
-                            expected_change=-gamma * prop.first_order_rate, params=count_params(model),
-                            seconds=time.perf_counter() - t1 + (t1 - t0 if not records else 0.0)))
-    return records
+    "Grow every pair of `model` once with `grow_step`; returns one record per pair that had neurons proposed."
+    room = max_neurons if isinstance(max_neurons, (list, tuple)) else [max_neurons] * len(pairs)
+    return grow_step(model, pairs, method, loss_func, stat_batches, held_batches, room=room, **kwargs)['records']

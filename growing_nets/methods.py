@@ -42,9 +42,17 @@ class Proposal:
     update_gain: float = 0.0     # tr(MᵀS⁺M): first-order gain of applying δW*
     first_order_rate: float = 0.0 # predicted decrease of the mean loss per unit of amplitude γ, to first order
     preserves_function: bool = False # True when the new neurons do not change the function at insertion
+    amplitude_in_fan_out: bool = False # amplitude γ scales the fan-out alone (set by `normalise_proposal`); else √γ each
 
     @property
     def n_neurons(self) -> int: return self.alpha.shape[0]
+
+    def scaled(self, gamma:float) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor|None]:
+        "Fan-in, fan-out and δW* of the neurons inserted with amplitude `gamma`: their contribution is proportional to γ."
+        dW = None if self.dW is None else gamma * self.dW
+        if self.amplitude_in_fan_out: return self.alpha, gamma * self.omega, dW
+        s = math.sqrt(gamma)
+        return s * self.alpha, s * self.omega, dW
 
 # %% ../nbs/05_methods.ipynb #effee34c
 def _first_order_rate(stats:PairStats, alpha, omega, act_slope, dW=None, update_gain=0.0) -> float:

@@ -13,7 +13,7 @@ from .conv import ConvPair, ConvLinearPair
 __all__ = ['BasicBlock', 'GrowingResNet', 'resnet18_grow', 'GrowingVGG']
 
 # %% ../nbs/06a_models.ipynb #64d9bc19
-_ACTS = {'relu': (nn.ReLU, 1.0), 'tanh': (nn.Tanh, 1.0), 'identity': (nn.Identity, 1.0)}  # module, σ'(0)
+_ACTS = {'relu': (nn.ReLU, 0.5), 'tanh': (nn.Tanh, 1.0), 'identity': (nn.Identity, 1.0)}  # module, effective slope (ReLU: about half the inputs pass)
 
 def _act(name:str) -> tuple[nn.Module, float]:
     if name not in _ACTS: raise ValueError(f"unknown activation {name!r}: choose one of {', '.join(_ACTS)}")

@@ -44,7 +44,7 @@ class LayerPair:
     second: nn.Module
     act: Callable = torch.relu  # σ applied to `first`'s output
     name: str = ''
-    act_slope: float = 1.0      # σ'(0) used by the linearisation (ReLU: its right derivative, 1)
+    act_slope: float = 0.5      # effective slope of σ in the first-order prediction (ReLU: ½, since about half of a new neuron's inputs pass)
 
     # B_{l-2} are the first layer's own input rows: its S is shared with a pair where it is the second layer
     first_rows_are_layer_rows = True

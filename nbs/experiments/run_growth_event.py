@@ -1,0 +1,84 @@
+"""The runs behind growth_event.ipynb: at the `quick` scale (10,000 CIFAR-10 training images, 6 epochs,
+ResNet-18 with stream 1/8 and interiors grown 1/64 → 1/8), the growth event's variants and the baselines,
+one folder per seed and variant, skipped when already done (the script can be stopped and started again).
+
+With --agreement, the statistics' sampling noise instead: two disjoint samples of the training set, of
+each size, give TINY's neurons for the network of the first growth point; their λ and ωαᵀ are compared.
+
+Usage: python nbs/experiments/run_growth_event.py [--seeds 0 1 2] [--only NAME ...] [--scale quick|smoke] [--agreement]"""
+import argparse, json, time
+from pathlib import Path
+import pandas as pd
+import torch
+from growing_nets.cli import PRESETS, HISTORY_COLS, check_config, run_one, make_dls, make_model, make_learner
+from growing_nets.core import seed_everything
+from growing_nets.growth import default_gammas, collect_stats
+from growing_nets.callback import _take_images
+from growing_nets.methods import TINY
+
+HERE = Path(__file__).resolve().parent
+# The event of earlier versions: the last training batch for statistics and the next for the line search, neurons as the
+# solver gives them, eval-mode BatchNorm, the narrow grid 16·4⁻ᵏ, one amplitude for all pairs, the smallest amplitude kept
+# when none helps. Each change of the faithful event alone on top of it, then all together (= `tiny`).
+OLD = dict(stat_images=None, stat_batches=1, held_batches=1, normalize=False, train_bn=False, gammas=default_gammas(),
+           min_decrease=None, joint=True)
+CHANGES = {'sample': dict(stat_images=2048, held_images=1024), 'normalize': dict(normalize=True),
+           'search': dict(train_bn=True, gammas=None), 'threshold': dict(min_decrease=1e-3)}
+VARIANTS = {'fixed': ('fixed', {}), 'random': ('random', {}), 'gradmax': ('gradmax', {}), 'tiny': ('tiny', {}),
+            'tiny_old': ('tiny', OLD), **{f'tiny_old+{k}': ('tiny', {**OLD, **v}) for k, v in CHANGES.items()}}
+
+def run(seed:int, name:str, scale:str='quick'):
+    out = HERE / 'growth_event' / scale / f'seed{seed}' / name
+    if (out / 'results.csv').exists(): print(f'done already: {out}'); return
+    out.mkdir(parents=True, exist_ok=True)
+    method, opts = VARIANTS[name]
+    cfg = dict(PRESETS['quick'], preset='quick', policy='every', seed=seed, data=None, device='cpu', valid_images=1000, **opts)
+    if scale == 'smoke': cfg.update(n_train=512, n_valid=256, epochs=2, stat_images=256, held_images=128, valid_images=128)
+    check_config(cfg)
+    t0 = time.perf_counter()
+    summary, records = run_one(cfg, method, out, show_progress=False)
+    pd.DataFrame(records, columns=HISTORY_COLS).to_csv(out / 'growth_history.csv', index=False)
+    pd.DataFrame([dict(summary, variant=name, seed=seed)]).to_csv(out / 'results.csv', index=False)
+    (out / 'config.json').write_text(json.dumps({k: v for k, v in cfg.items()}, indent=1, default=str))
+    print(f"{name} seed {seed}: accuracy {summary['accuracy']:.4f}, {summary['params']:,} parameters, "
+          f"{time.perf_counter() - t0:.0f} s (growth {summary['growth_seconds']:.0f} s)", flush=True)
+
+def agreement(seed:int, sizes=(128, 512, 2048), scale:str='quick'):
+    "λ and ωαᵀ of TINY's neurons from two disjoint training samples of each size, after the first epoch of the quick preset."
+    out = HERE / 'growth_event' / scale / f'agreement_seed{seed}.csv'
+    if out.exists(): print(f'done already: {out}'); return
+    cfg = dict(PRESETS['quick'], preset='quick', policy='every', seed=seed, data=None, device='cpu')
+    if scale == 'smoke': cfg.update(n_train=512, n_valid=256); sizes = tuple(s // 16 for s in sizes)
+    seed_everything(seed)
+    dls = make_dls(cfg, 'cpu')
+    learn = make_learner(cfg, dls, make_model(cfg, cfg['start']))
+    with learn.no_bar(), learn.no_logging(): learn.fit_one_cycle(1, cfg['lr'])     # a network trained as far as the first growth point
+    model, pairs, rows = learn.model, learn.model.pairs(), []
+    batches = _take_images(dls.train.new(shuffle=True), 2 * max(sizes))
+    half = len(batches) // 2
+    for n in sizes:
+        k = max(1, n // cfg['bs'])
+        samples = [batches[:half][:k], batches[half:][:k]]                   # disjoint
+        props = [[TINY().propose(collect_stats(model, pairs, learn.loss_func, b).stats(p), max_neurons=cfg['neurons']) for p in pairs] for b in samples]
+        for p, a, b in zip(pairs, *props):
+            K = min(a.n_neurons, b.n_neurons)
+            la, lb = a.lambdas[:K].double(), b.lambdas[:K].double()
+            Wa, Wb = (a.omega[:, :K] @ a.alpha[:K]).double(), (b.omega[:, :K] @ b.alpha[:K]).double()
+            rows.append(dict(seed=seed, images=k * cfg['bs'], pair=p.name, K=K, lambda1_a=float(la[0]), lambda1_b=float(lb[0]),
+                             lambda_rel_diff=float((la - lb).norm() / la.norm()),
+                             cos_omega_alpha=float((Wa * Wb).sum() / (Wa.norm() * Wb.norm()))))
+    pd.DataFrame(rows).to_csv(out, index=False)
+    print(pd.DataFrame(rows).groupby('images')[['lambda_rel_diff', 'cos_omega_alpha']].median())
+
+if __name__ == '__main__':
+    ap = argparse.ArgumentParser()
+    ap.add_argument('--seeds', type=int, nargs='+', default=[0, 1, 2])
+    ap.add_argument('--only', nargs='+', default=list(VARIANTS), choices=list(VARIANTS))
+    ap.add_argument('--scale', default='quick', choices=['quick', 'smoke'])
+    ap.add_argument('--agreement', action='store_true')
+    a = ap.parse_args()
+    if a.agreement:
+        for seed in a.seeds: agreement(seed, scale=a.scale)
+        raise SystemExit
+    for seed in a.seeds:
+        for name in a.only: run(seed, name, a.scale)
