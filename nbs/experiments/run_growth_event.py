@@ -14,7 +14,7 @@ from growing_nets.cli import PRESETS, HISTORY_COLS, check_config, run_one, make_
 from growing_nets.core import seed_everything
 from growing_nets.growth import default_gammas, collect_stats
 from growing_nets.callback import _take_images
-from growing_nets.methods import TINY
+from growing_nets.methods import TINY, GradMax
 
 HERE = Path(__file__).resolve().parent
 # The event of earlier versions: the last training batch for statistics and the next for the line search, neurons as the
@@ -43,8 +43,8 @@ def run(seed:int, name:str, scale:str='quick'):
     print(f"{name} seed {seed}: accuracy {summary['accuracy']:.4f}, {summary['params']:,} parameters, "
           f"{time.perf_counter() - t0:.0f} s (growth {summary['growth_seconds']:.0f} s)", flush=True)
 
-def agreement(seed:int, sizes=(128, 512, 2048), scale:str='quick'):
-    "λ and ωαᵀ of TINY's neurons from two disjoint training samples of each size, after the first epoch of the quick preset."
+def agreement(seed:int, sizes=(128, 512, 2048, 8192), scale:str='quick'):
+    "λ and ωαᵀ of TINY's and GradMax's neurons from two disjoint training samples of each size, after the first epoch of the quick preset."
     out = HERE / 'growth_event' / scale / f'agreement_seed{seed}.csv'
     if out.exists(): print(f'done already: {out}'); return
     cfg = dict(PRESETS['quick'], preset='quick', policy='every', seed=seed, data=None, device='cpu')
@@ -59,16 +59,18 @@ def agreement(seed:int, sizes=(128, 512, 2048), scale:str='quick'):
     for n in sizes:
         k = max(1, n // cfg['bs'])
         samples = [batches[:half][:k], batches[half:][:k]]                   # disjoint
-        props = [[TINY().propose(collect_stats(model, pairs, learn.loss_func, b).stats(p), max_neurons=cfg['neurons']) for p in pairs] for b in samples]
-        for p, a, b in zip(pairs, *props):
-            K = min(a.n_neurons, b.n_neurons)
-            la, lb = a.lambdas[:K].double(), b.lambdas[:K].double()
-            Wa, Wb = (a.omega[:, :K] @ a.alpha[:K]).double(), (b.omega[:, :K] @ b.alpha[:K]).double()
-            rows.append(dict(seed=seed, images=k * cfg['bs'], pair=p.name, K=K, lambda1_a=float(la[0]), lambda1_b=float(lb[0]),
-                             lambda_rel_diff=float((la - lb).norm() / la.norm()),
-                             cos_omega_alpha=float((Wa * Wb).sum() / (Wa.norm() * Wb.norm()))))
+        stats = [collect_stats(model, pairs, learn.loss_func, b) for b in samples]
+        for method in (TINY(), GradMax()):
+            props = [[method.propose(sc.stats(p), max_neurons=cfg['neurons']) for p in pairs] for sc in stats]
+            for p, a, b in zip(pairs, *props):
+                K = min(a.n_neurons, b.n_neurons)
+                la, lb = a.lambdas[:K].double(), b.lambdas[:K].double()
+                Wa, Wb = (a.omega[:, :K] @ a.alpha[:K]).double(), (b.omega[:, :K] @ b.alpha[:K]).double()
+                rows.append(dict(seed=seed, method=method.name, images=k * cfg['bs'], pair=p.name, K=K, lambda1_a=float(la[0]),
+                                 lambda1_b=float(lb[0]), lambda_rel_diff=float((la - lb).norm() / la.norm()),
+                                 cos_omega_alpha=float((Wa * Wb).sum() / (Wa.norm() * Wb.norm()))))
     pd.DataFrame(rows).to_csv(out, index=False)
-    print(pd.DataFrame(rows).groupby('images')[['lambda_rel_diff', 'cos_omega_alpha']].median())
+    print(pd.DataFrame(rows).groupby(['method', 'images'])[['lambda_rel_diff', 'cos_omega_alpha']].median())
 
 if __name__ == '__main__':
     ap = argparse.ArgumentParser()
