@@ -116,7 +116,7 @@ def run_one(cfg:dict, # a checked configuration (see PRESETS)
         # no growth after the last epoch: the new neurons would go untrained, and the reported accuracy would be of a smaller network
         kw = dict(every=cfg['every'], neurons=cfg['neurons'], max_width=target_widths(cfg), start=cfg['every'], stop=cfg['epochs'])
         policy = {'every': EveryPair, 'best': BestPairs, 'threshold': BottleneckThreshold}[cfg['policy']](**kw)
-        m = get_method(method, **({'seed': cfg['seed']} if method == 'random' else {}))
+        m = get_method(method, **({'seed': cfg['seed']} if method == 'random' else dict(cfg.get('method_options') or {})))
         opts = {k: cfg.get(k, v) for k, v in GROWTH_OPTIONS.items()}
         cbs.append(GrowthCallback(m, policy, **opts))
     learn = make_learner(cfg, dls, model, cbs=[meter, *cbs])

@@ -74,14 +74,15 @@ class TINY(GrowthMethod):
                  abs_threshold:float=0.0, # keep λ_k ≥ abs_threshold
                  apply_update:bool=False, # also apply γ·δW* to the existing weights (the paper's TINY: no)
                  dtype:torch.dtype|None=None, # dtype of the solve (default: that of the statistics)
+                 s2_rtol:float|None=None, # eigenvalues of S₂ below s2_rtol × the largest are dropped from the whitening (default: numerical floor)
                 ):
-        self.rel_threshold, self.abs_threshold, self.apply_update, self.dtype = rel_threshold, abs_threshold, apply_update, dtype
+        self.rel_threshold, self.abs_threshold, self.apply_update, self.dtype, self.s2_rtol = rel_threshold, abs_threshold, apply_update, dtype, s2_rtol
 
     def propose(self, stats:PairStats, max_neurons:int|None=None, act_slope:float=1.0) -> Proposal:
         dW, update_gain = stats.best_update(dtype=self.dtype)
         N = stats.M2 - stats.P @ dW.T                      # N = M₂ − P δW*ᵀ
         alpha, omega, lam = optimal_neurons(stats.S2, N, max_neurons, rel_threshold=self.rel_threshold,
-                                            abs_threshold=self.abs_threshold, dtype=self.dtype)
+                                            abs_threshold=self.abs_threshold, rtol=self.s2_rtol, dtype=self.dtype)
         dW = dW if self.apply_update else None
         return Proposal(alpha, omega, lam, self.name, gain=float((lam.double()**2).sum()),
                         bottleneck=max(stats.trace_E - update_gain, 0.0), trace_E=stats.trace_E, dW=dW, update_gain=update_gain,

@@ -25,7 +25,11 @@ OLD = dict(stat_images=None, stat_batches=1, held_batches=1, normalize=False, tr
 CHANGES = {'sample': dict(stat_images=2048, held_images=1024), 'normalize': dict(normalize=True),
            'search': dict(train_bn=True, gammas=None), 'threshold': dict(min_decrease=1e-3)}
 VARIANTS = {'fixed': ('fixed', {}), 'random': ('random', {}), 'gradmax': ('gradmax', {}), 'tiny': ('tiny', {}),
-            'tiny_old': ('tiny', OLD), **{f'tiny_old+{k}': ('tiny', {**OLD, **v}) for k, v in CHANGES.items()}}
+            'tiny_old': ('tiny', OLD), **{f'tiny_old+{k}': ('tiny', {**OLD, **v}) for k, v in CHANGES.items()},
+            # against the statistics' sampling noise (diagnostics, not the defaults): 4× the images, or a floor on S₂'s spectrum
+            'tiny+8192images': ('tiny', dict(stat_images=8192)), 'gradmax+8192images': ('gradmax', dict(stat_images=8192)),
+            'random+8192images': ('random', dict(stat_images=8192)),
+            'tiny+s2floor': ('tiny', dict(method_options=dict(s2_rtol=1e-3)))}
 
 def run(seed:int, name:str, scale:str='quick'):
     out = HERE / 'growth_event' / scale / f'seed{seed}' / name
