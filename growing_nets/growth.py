@@ -19,9 +19,9 @@ from .methods import GrowthMethod, Proposal, get_method
 
 # %% auto #0
 __all__ = ['grow_linear_pair', 'virtual_growth', 'commit_growth', 'positively_homogeneous', 'fan_in_norm', 'normalise_proposal',
-           'default_gammas', 'kept_bn_statistics', 'held_loss', 'search_amplitude', 'line_search', 'virtual_loss',
-           'GrowingMLP', 'collect_stats', 'pair_inputs_outputs', 'calibrate_grown', 'fit_budget', 'truncate_proposal',
-           'grow_step', 'grow_network']
+           'default_gammas', 'kept_bn_statistics', 'forward_mode', 'held_loss', 'search_amplitude', 'line_search',
+           'virtual_loss', 'GrowingMLP', 'collect_stats', 'pair_inputs_outputs', 'calibrate_grown', 'fit_budget',
+           'truncate_proposal', 'grow_step', 'grow_network']
 
 # %% ../nbs/06_growth.ipynb #ef372ddc
 def _set_linear(layer:nn.Linear, weight:torch.Tensor, bias:torch.Tensor|None):
@@ -159,19 +159,24 @@ def kept_bn_statistics(model:nn.Module):
         for m, buf in zip(bns, saved):
             for k, v in buf.items(): getattr(m, k).copy_(v)
 
+@contextmanager
+def forward_mode(model:nn.Module, train_bn:bool):
+    "Within the block, `model` is in training mode with its BatchNorm running statistics kept (`train_bn`), or in evaluation mode; its mode is restored after."
+    was_training = model.training
+    model.train(train_bn)
+    try:
+        with kept_bn_statistics(model) if train_bn else ExitStack(): yield
+    finally: model.train(was_training)
+
 @torch.no_grad()
 def held_loss(model:nn.Module, loss_func:Callable, batches:list,
               train_bn:bool=False, # BatchNorm as training sees it (batch statistics; running ones left unchanged), else evaluation mode
              ) -> float:
     "Mean loss of `model` over `batches` of `(x, y)` (weighted by batch size), without gradients."
-    was_training = model.training
-    model.train(train_bn)
-    try:
-        with kept_bn_statistics(model) if train_bn else ExitStack():
-            tot, n = 0.0, 0
-            for xb, yb in batches:
-                tot += float(loss_func(model(xb), yb)) * len(xb); n += len(xb)
-    finally: model.train(was_training)
+    tot, n = 0.0, 0
+    with forward_mode(model, train_bn):
+        for xb, yb in batches:
+            tot += float(loss_func(model(xb), yb)) * len(xb); n += len(xb)
     return tot / n
 
 # %% ../nbs/06_growth.ipynb #8b940e01
@@ -257,16 +262,12 @@ def collect_stats(model:nn.Module, pairs:list[LayerPair], loss_func:Callable, ba
                   reduction:str='mean', # reduction of `loss_func`
                  ) -> StatsCollector:
     "Statistics of `pairs` on `batches` of `(x, y)` (tuples of inputs and targets, or tensors) at the current weights, in training mode; no gradient is left behind."
-    was_training = model.training
-    model.train()
     try:
-        with StatsCollector(pairs, reduction=reduction) as sc, kept_bn_statistics(model):
+        with StatsCollector(pairs, reduction=reduction) as sc, forward_mode(model, train_bn=True):
             for xb, yb in batches:
                 xb, yb = (xb if isinstance(xb, (tuple, list)) else (xb,)), (yb if isinstance(yb, (tuple, list)) else (yb,))
                 loss_func(model(*xb), *yb).backward()
-    finally:
-        model.zero_grad(set_to_none=True)
-        model.train(was_training)
+    finally: model.zero_grad(set_to_none=True)
     return sc
 
 @torch.no_grad()
@@ -281,13 +282,10 @@ def pair_inputs_outputs(model:nn.Module, pairs:list[LayerPair], xb:torch.Tensor,
     for p in pairs:
         first_input, second_output = keep(p)
         handles += [p.first.register_forward_pre_hook(first_input), p.second.register_forward_hook(second_output)]
-    was_training = model.training
-    model.train(train_bn)
     try:
-        with kept_bn_statistics(model): model(xb)
+        with forward_mode(model, train_bn): model(xb)
     finally:
         for h in handles: h.remove()
-        model.train(was_training)
     return io
 
 def calibrate_grown(model:nn.Module, grown:list[tuple[LayerPair, int]], xb:torch.Tensor):
