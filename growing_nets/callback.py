@@ -26,7 +26,7 @@ __all__ = ['GrowthPolicy', 'EveryPair', 'BestPairs', 'BottleneckThreshold', 'reb
 class GrowthPolicy:
     "Grow every `every` epochs (or iterations), up to `neurons` per pair, within width caps and a parameter budget."
     def __init__(self, every:int=1, # growth period, in `unit`s
-                 neurons:int=4, # neurons added to a pair at one growth at most
+                 neurons:int|list|dict=4, # neurons added to a pair at one growth at most: one for all pairs, one per pair, or by pair name
                  max_width:int|list|dict|None=None, # width cap: one for all pairs, one per pair, or by pair name
                  max_params:int|None=None, # the model never grows beyond this many parameters
                  start:int=1, # first growth point (in `unit`s from the start of `fit`)
@@ -34,7 +34,8 @@ class GrowthPolicy:
                  unit:str='epoch', # 'epoch' or 'iter'
                 ):
         if unit not in ('epoch', 'iter'): raise ValueError(f"unit must be 'epoch' or 'iter', got {unit!r}")
-        if every < 1 or neurons < 1: raise ValueError(f"every and neurons must be ≥ 1, got every={every}, neurons={neurons}")
+        counts = neurons.values() if isinstance(neurons, dict) else neurons if isinstance(neurons, (list, tuple)) else [neurons]
+        if every < 1 or min(counts, default=1) < 1: raise ValueError(f"every and neurons must be ≥ 1, got every={every}, neurons={neurons}")
         if max_params is not None and max_params < 1: raise ValueError(f"max_params must be positive, got {max_params}")
         self.every, self.neurons, self.max_width, self.max_params, self.start, self.stop, self.unit = every, neurons, max_width, max_params, start, stop, unit
 
@@ -42,16 +43,23 @@ class GrowthPolicy:
         "Whether `step` (completed epochs or iterations) is a growth point."
         return step >= self.start and (self.stop is None or step < self.stop) and (step - self.start) % self.every == 0
 
+    @staticmethod
+    def _of(spec, i:int, pair:LayerPair):
+        "The value of a setting given for all pairs, per pair (list) or by pair name (dict; None when absent) for pair `i`."
+        if isinstance(spec, dict): return spec.get(pair.name)
+        return spec[i] if isinstance(spec, (list, tuple)) else spec
+
     def cap(self, i:int, pair:LayerPair) -> int|None:
         "Width cap of pair `i`."
-        mw = self.max_width
-        if isinstance(mw, dict): return mw.get(pair.name)
-        if isinstance(mw, (list, tuple)): return mw[i]
-        return mw
+        return self._of(self.max_width, i, pair)
 
     def room(self, pairs:list[LayerPair]) -> list[int]:
         "Neurons each pair may receive now."
-        return [max(0, min(self.neurons, math.inf if self.cap(i, p) is None else self.cap(i, p) - p.width)) for i, p in enumerate(pairs)]
+        out = []
+        for i, p in enumerate(pairs):
+            n, cap = self._of(self.neurons, i, p), self.cap(i, p)
+            out.append(max(0, min(n if n is not None else 0, math.inf if cap is None else cap - p.width)))
+        return out
 
     def select(self, proposals:list[Proposal|None]) -> list[bool]:
         "Which proposals to grow (all that have neurons)."
@@ -114,7 +122,7 @@ class GrowthCallback(Callback):
 
     def __init__(self, method:GrowthMethod|str='tiny', # a `GrowthMethod` (`TINY()`, `GradMax()`, `RandomGrowth()`) or its name
                  policy:GrowthPolicy|None=None, # when, where and how much; default `EveryPair()`
-                 stat_images:int|None=2048, # training images drawn afresh for each event's statistics; None: the last `stat_batches` training batches
+                 stat_images:int|None=8192, # training images drawn afresh for each event's statistics; None: the last `stat_batches` training batches
                  held_images:int=1024, # other training images drawn for the amplitude line search (when `stat_images` is given)
                  stat_batches:int=8, # with `stat_images=None`: recent training batches on which statistics are collected
                  held_batches:int=2, # with `stat_images=None`: other recent training batches for the line search

@@ -35,13 +35,13 @@ PRESETS = {
                   bs=64, lr=1e-2, opt='adam', n_train=None, n_valid=None, stat_images=512, held_images=256, measure_after=True),
     'quick': dict(dataset='cifar10', model='resnet18', start=1/64, target=1/8, stream=1/8, epochs=6, every=1, neurons=12,
                   bs=128, lr=0.1, opt='sgd', n_train=10000, n_valid=2000),
-    'cpu':   dict(dataset='cifar10', model='resnet18', start=1/64, target=1/8, stream=1/8, epochs=16, every=1, neurons=8,
+    'cpu':   dict(dataset='cifar10', model='resnet18', start=1/64, target=1/8, stream=1/8, epochs=16, every=1, neurons=8, passes=7,
                   bs=128, lr=0.1, opt='sgd', n_train=None, n_valid=None),
-    'paper': dict(dataset='cifar10', model='resnet18', start=1/64, target=1.0, stream=1.0, epochs=300, every=1, neurons=16,
+    'paper': dict(dataset='cifar10', model='resnet18', start=1/64, target=1.0, stream=1.0, epochs=300, every=1, neurons=16, passes=21,
                   bs=128, lr=0.1, opt='sgd', n_train=None, n_valid=None),
 }
 # the growth event of every preset unless it says otherwise: `GrowthCallback`'s options (see `grow_step`)
-GROWTH_OPTIONS = dict(stat_images=2048, held_images=1024, stat_batches=8, held_batches=2, normalize=True, train_bn=True,
+GROWTH_OPTIONS = dict(stat_images=8192, held_images=1024, stat_batches=8, held_batches=2, normalize=True, train_bn=True,
                       gammas=None, min_decrease=1e-3, valid_images=None, measure_after=False, joint=True)
 METHODS = ('tiny', 'gradmax', 'random', 'fixed')
 DATASETS = ('digits', 'cifar10', 'cifar100')
@@ -59,6 +59,7 @@ def check_config(cfg:dict) -> dict:
     if cfg['start'] > cfg['target']: raise ValueError(f"--start ({cfg['start']}) must not exceed --target ({cfg['target']})")
     if cfg['policy'] not in POLICIES: raise ValueError(f"unknown policy {cfg['policy']!r}: choose one of {', '.join(POLICIES)}")
     if cfg['epochs'] < 1 or cfg['every'] < 1 or cfg['neurons'] < 1: raise ValueError("--epochs, --every and --neurons must be ≥ 1")
+    if (cfg.get('passes') or 0) < 0: raise ValueError(f"--passes must be ≥ 1 (or 0 for up to --neurons per growth point), got {cfg['passes']}")
     if cfg['opt'] not in ('sgd', 'adam'): raise ValueError(f"unknown optimizer {cfg['opt']!r}: sgd or adam")
     for k in ('n_train', 'n_valid'):
         if cfg.get(k) is not None and cfg[k] < 1: raise ValueError(f"--{k.replace('_', '-')} must be ≥ 1 (or left out for all images), got {cfg[k]}")
@@ -114,7 +115,10 @@ def run_one(cfg:dict, # a checked configuration (see PRESETS)
     meter, cbs = FlopsMeter(), []
     if method != 'fixed':
         # no growth after the last epoch: the new neurons would go untrained, and the reported accuracy would be of a smaller network
-        kw = dict(every=cfg['every'], neurons=cfg['neurons'], max_width=target_widths(cfg), start=cfg['every'], stop=cfg['epochs'])
+        caps = target_widths(cfg)
+        neurons = ([max(1, math.ceil((c - p.width) / cfg['passes'])) for c, p in zip(caps, model.pairs())] if cfg.get('passes')
+                   else cfg['neurons'])                  # equal increments from start to target, or up to `neurons` per growth point
+        kw = dict(every=cfg['every'], neurons=neurons, max_width=caps, start=cfg['every'], stop=cfg['epochs'])
         policy = {'every': EveryPair, 'best': BestPairs, 'threshold': BottleneckThreshold}[cfg['policy']](**kw)
         m = get_method(method, **({'seed': cfg['seed']} if method == 'random' else dict(cfg.get('method_options') or {})))
         opts = {k: cfg.get(k, v) for k, v in GROWTH_OPTIONS.items()}
@@ -180,8 +184,9 @@ def write_report(out:Path, results:pd.DataFrame, history:pd.DataFrame, cfg:dict)
              f"batch {cfg['bs']}, training images: {cfg['n_train'] or 'all'}, validation images: {cfg['n_valid'] or 'all'}. "
              f"Growable widths from {cfg['start']:g} to {cfg['target']:g} of the standard ones"
              + (f", residual stream at {cfg['stream']:g}" if cfg['model'] == 'resnet18' else '')
-             + f"; policy `{cfg['policy']}`, every {cfg['every']} epoch(s), up to {cfg['neurons']} neurons per layer. "
-             "`fixed` is the target-size network trained from scratch for the same epochs.", '',
+             + f"; policy `{cfg['policy']}`, every {cfg['every']} epoch(s), "
+             + (f"each layer grown in {cfg['passes']} equal increments. " if cfg.get('passes') else f"up to {cfg['neurons']} neurons per layer. ")
+             + "`fixed` is the target-size network trained from scratch for the same epochs.", '',
              '## Results (validation set, last epoch)', '', results[cols].to_markdown(index=False, floatfmt='.4g'), '',
              *[f"![{i}]({i})\n" for i in images],
              '## Growth events', '', f"{len(history)} layer growths; every one is in `growth_history.csv`.", '']
@@ -219,7 +224,8 @@ def grow(preset:str='demo', # demo (digits, seconds), quick (CIFAR-10 subset, mi
          policy:str='every', # every (Algorithm 1: every layer grows), best (the layer of largest gain), threshold (Ψ/tr(E) > 0.5)
          epochs:int=None, # training epochs (one cycle)
          every:int=None, # epochs between growth points
-         neurons:int=None, # neurons added to a layer at one growth point at most
+         neurons:int=None, # neurons added to a layer at one growth point at most (when --passes is 0)
+         passes:int=None, # each layer grows from start to target in this many equal increments (0: up to --neurons per growth point)
          bs:int=None, # batch size
          lr:float=None, # peak learning rate
          n_train:int=None, # use only this many training images
@@ -233,7 +239,7 @@ def grow(preset:str='demo', # demo (digits, seconds), quick (CIFAR-10 subset, mi
     "Grow a tiny network with TINY and compare it with GradMax, random growth and the fixed network; write a report."
     if preset not in PRESETS: _fail(f"unknown preset {preset!r}; choose one of {', '.join(PRESETS)}")
     given = dict(dataset=dataset, model=model, start=start, target=target, stream=stream, epochs=epochs, every=every,
-                 neurons=neurons, bs=bs, lr=lr, n_train=n_train, n_valid=n_valid)
+                 neurons=neurons, passes=passes, bs=bs, lr=lr, n_train=n_train, n_valid=n_valid)
     cfg = dict(PRESETS[preset], **{k: v for k, v in given.items() if v is not None}, preset=preset, policy=policy, seed=seed, data=data, device=device)
     runs = [m.strip() for m in methods.split(',') if m.strip()]
     if bad := [m for m in runs if m not in METHODS]: _fail(f"unknown method(s) {', '.join(bad)}; choose from {', '.join(METHODS)}")

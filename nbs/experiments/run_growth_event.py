@@ -10,7 +10,7 @@ import argparse, json, time
 from pathlib import Path
 import pandas as pd
 import torch
-from growing_nets.cli import PRESETS, HISTORY_COLS, check_config, run_one, make_dls, make_model, make_learner
+from growing_nets.cli import PRESETS, GROWTH_OPTIONS, HISTORY_COLS, check_config, run_one, make_dls, make_model, make_learner
 from growing_nets.core import seed_everything
 from growing_nets.growth import default_gammas, collect_stats
 from growing_nets.callback import _take_images
@@ -22,14 +22,13 @@ HERE = Path(__file__).resolve().parent
 # when none helps. Each change of the faithful event alone on top of it, then all together (= `tiny`).
 OLD = dict(stat_images=None, stat_batches=1, held_batches=1, normalize=False, train_bn=False, gammas=default_gammas(),
            min_decrease=None, joint=True)
-CHANGES = {'sample': dict(stat_images=2048, held_images=1024), 'normalize': dict(normalize=True),
+CHANGES = {'sample': {k: GROWTH_OPTIONS[k] for k in ('stat_images', 'held_images')}, 'normalize': dict(normalize=True),
            'search': dict(train_bn=True, gammas=None), 'threshold': dict(min_decrease=1e-3)}
 VARIANTS = {'fixed': ('fixed', {}), 'random': ('random', {}), 'gradmax': ('gradmax', {}), 'tiny': ('tiny', {}),
             'tiny_old': ('tiny', OLD), **{f'tiny_old+{k}': ('tiny', {**OLD, **v}) for k, v in CHANGES.items()},
-            # against the statistics' sampling noise (diagnostics, not the defaults): 4× the images, or a floor on S₂'s spectrum
-            'tiny+8192images': ('tiny', dict(stat_images=8192)), 'gradmax+8192images': ('gradmax', dict(stat_images=8192)),
-            'random+8192images': ('random', dict(stat_images=8192)),
-            'tiny+s2floor': ('tiny', dict(method_options=dict(s2_rtol=1e-3)))}
+            # against the statistics' sampling noise (diagnostics, not the defaults): ¼ of the images, or a floor on S₂'s spectrum
+            **{f'{m}+2048images': (m, dict(stat_images=2048)) for m in ('tiny', 'gradmax', 'random')},
+            'tiny+s2floor': ('tiny', dict(stat_images=2048, method_options=dict(s2_rtol=1e-3)))}
 
 def run(seed:int, name:str, scale:str='quick'):
     out = HERE / 'growth_event' / scale / f'seed{seed}' / name
@@ -47,8 +46,14 @@ def run(seed:int, name:str, scale:str='quick'):
     print(f"{name} seed {seed}: accuracy {summary['accuracy']:.4f}, {summary['params']:,} parameters, "
           f"{time.perf_counter() - t0:.0f} s (growth {summary['growth_seconds']:.0f} s)", flush=True)
 
+def overlap(A, B) -> float:
+    "Mean squared cosine of the principal angles between the column spaces of A and B (1: the same subspace)."
+    Qa, Qb = torch.linalg.qr(A)[0], torch.linalg.qr(B)[0]
+    return float((Qa.T @ Qb).square().sum() / A.shape[1])
+
 def agreement(seed:int, sizes=(128, 512, 2048, 8192), scale:str='quick'):
-    "λ and ωαᵀ of TINY's and GradMax's neurons from two disjoint training samples of each size, after the first epoch of the quick preset."
+    """λ and ωαᵀ of TINY's and GradMax's neurons from two disjoint training samples of each size, after the first epoch of the
+    quick preset. The samples come from the whole training set (two disjoint samples of 8,192 do not fit in the quick subset)."""
     out = HERE / 'growth_event' / scale / f'agreement_seed{seed}.csv'
     if out.exists(): print(f'done already: {out}'); return
     cfg = dict(PRESETS['quick'], preset='quick', policy='every', seed=seed, data=None, device='cpu')
@@ -58,7 +63,8 @@ def agreement(seed:int, sizes=(128, 512, 2048, 8192), scale:str='quick'):
     learn = make_learner(cfg, dls, make_model(cfg, cfg['start']))
     with learn.no_bar(), learn.no_logging(): learn.fit_one_cycle(1, cfg['lr'])     # a network trained as far as the first growth point
     model, pairs, rows = learn.model, learn.model.pairs(), []
-    batches = _take_images(dls.train.new(shuffle=True), 2 * max(sizes))
+    pool = make_dls(dict(cfg, n_train=None if scale == 'quick' else 4 * cfg['n_train']), 'cpu').train.new(shuffle=True)
+    batches = _take_images(pool, 2 * max(sizes))
     half = len(batches) // 2
     for n in sizes:
         k = max(1, n // cfg['bs'])
@@ -70,11 +76,14 @@ def agreement(seed:int, sizes=(128, 512, 2048, 8192), scale:str='quick'):
                 K = min(a.n_neurons, b.n_neurons)
                 la, lb = a.lambdas[:K].double(), b.lambdas[:K].double()
                 Wa, Wb = (a.omega[:, :K] @ a.alpha[:K]).double(), (b.omega[:, :K] @ b.alpha[:K]).double()
-                rows.append(dict(seed=seed, method=method.name, images=k * cfg['bs'], pair=p.name, K=K, lambda1_a=float(la[0]),
-                                 lambda1_b=float(lb[0]), lambda_rel_diff=float((la - lb).norm() / la.norm()),
-                                 cos_omega_alpha=float((Wa * Wb).sum() / (Wa.norm() * Wb.norm()))))
+                rows.append(dict(seed=seed, method=method.name, images=sum(len(x) for x, _ in samples[0]), pair=p.name, K=K,
+                                 lambda1_a=float(la[0]), lambda1_b=float(lb[0]), lambda_rel_diff=float((la - lb).norm() / la.norm()),
+                                 cos_omega_alpha=float((Wa * Wb).sum() / (Wa.norm() * Wb.norm())),
+                                 out_overlap=overlap(a.omega[:, :K].double(), b.omega[:, :K].double()),
+                                 in_overlap=overlap(a.alpha[:K].T.double(), b.alpha[:K].T.double()),
+                                 out_chance=K / Wa.shape[0], in_chance=K / Wa.shape[1]))
     pd.DataFrame(rows).to_csv(out, index=False)
-    print(pd.DataFrame(rows).groupby(['method', 'images'])[['lambda_rel_diff', 'cos_omega_alpha']].median())
+    print(pd.DataFrame(rows).groupby(['method', 'images'])[['lambda_rel_diff', 'cos_omega_alpha', 'out_overlap', 'in_overlap']].median())
 
 if __name__ == '__main__':
     ap = argparse.ArgumentParser()
