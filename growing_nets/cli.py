@@ -59,6 +59,7 @@ def check_config(cfg:dict) -> dict:
     if cfg['start'] > cfg['target']: raise ValueError(f"--start ({cfg['start']}) must not exceed --target ({cfg['target']})")
     if cfg['policy'] not in POLICIES: raise ValueError(f"unknown policy {cfg['policy']!r}: choose one of {', '.join(POLICIES)}")
     if cfg['epochs'] < 1 or cfg['every'] < 1 or cfg['neurons'] < 1: raise ValueError("--epochs, --every and --neurons must be ≥ 1")
+    if cfg.get('max_params') is not None and cfg['max_params'] < 1: raise ValueError(f"--max-params must be ≥ 1, got {cfg['max_params']}")
     if (cfg.get('passes') or 0) < 0: raise ValueError(f"--passes must be ≥ 1 (or 0 for up to --neurons per growth point), got {cfg['passes']}")
     if cfg['opt'] not in ('sgd', 'adam'): raise ValueError(f"unknown optimizer {cfg['opt']!r}: sgd or adam")
     for k in ('n_train', 'n_valid'):
@@ -118,7 +119,9 @@ def run_one(cfg:dict, # a checked configuration (see PRESETS)
         caps = target_widths(cfg)
         neurons = ([max(1, math.ceil((c - p.width) / cfg['passes'])) for c, p in zip(caps, model.pairs())] if cfg.get('passes')
                    else cfg['neurons'])                  # equal increments from start to target, or up to `neurons` per growth point
-        kw = dict(every=cfg['every'], neurons=neurons, max_width=caps, start=cfg['every'], stop=cfg['epochs'])
+        # with a parameter budget, no width caps: growth goes on (in the same increments) until the budget is spent
+        kw = dict(every=cfg['every'], neurons=neurons, max_width=None if cfg.get('max_params') else caps,
+                  max_params=cfg.get('max_params'), start=cfg['every'], stop=cfg['epochs'])
         policy = {'every': EveryPair, 'best': BestPairs, 'threshold': BottleneckThreshold}[cfg['policy']](**kw)
         m = get_method(method, **({'seed': cfg['seed']} if method == 'random' else dict(cfg.get('method_options') or {})))
         opts = {k: cfg.get(k, v) for k, v in GROWTH_OPTIONS.items()}
@@ -185,7 +188,8 @@ def write_report(out:Path, results:pd.DataFrame, history:pd.DataFrame, cfg:dict)
              f"Growable widths from {cfg['start']:g} to {cfg['target']:g} of the standard ones"
              + (f", residual stream at {cfg['stream']:g}" if cfg['model'] == 'resnet18' else '')
              + f"; policy `{cfg['policy']}`, every {cfg['every']} epoch(s), "
-             + (f"each layer grown in {cfg['passes']} equal increments. " if cfg.get('passes') else f"up to {cfg['neurons']} neurons per layer. ")
+             + (f"each layer grown in {cfg['passes']} equal increments" if cfg.get('passes') else f"up to {cfg['neurons']} neurons per layer")
+             + (f", no width caps but a budget of {cfg['max_params']:,} parameters. " if cfg.get('max_params') else ". ")
              + "`fixed` is the target-size network trained from scratch for the same epochs.", '',
              '## Results (validation set, last epoch)', '', results[cols].to_markdown(index=False, floatfmt='.4g'), '',
              *[f"![{i}]({i})\n" for i in images],
@@ -226,6 +230,7 @@ def grow(preset:str='demo', # demo (digits, seconds), quick (CIFAR-10 subset, mi
          every:int=None, # epochs between growth points
          neurons:int=None, # neurons added to a layer at one growth point at most (when --passes is 0)
          passes:int=None, # each layer grows from start to target in this many equal increments (0: up to --neurons per growth point)
+         max_params:int=None, # a parameter budget instead of the target widths: growth (same increments) until the model has this many
          bs:int=None, # batch size
          lr:float=None, # peak learning rate
          n_train:int=None, # use only this many training images
@@ -239,7 +244,7 @@ def grow(preset:str='demo', # demo (digits, seconds), quick (CIFAR-10 subset, mi
     "Grow a tiny network with TINY and compare it with GradMax, random growth and the fixed network; write a report."
     if preset not in PRESETS: _fail(f"unknown preset {preset!r}; choose one of {', '.join(PRESETS)}")
     given = dict(dataset=dataset, model=model, start=start, target=target, stream=stream, epochs=epochs, every=every,
-                 neurons=neurons, passes=passes, bs=bs, lr=lr, n_train=n_train, n_valid=n_valid)
+                 neurons=neurons, passes=passes, max_params=max_params, bs=bs, lr=lr, n_train=n_train, n_valid=n_valid)
     cfg = dict(PRESETS[preset], **{k: v for k, v in given.items() if v is not None}, preset=preset, policy=policy, seed=seed, data=data, device=device)
     runs = [m.strip() for m in methods.split(',') if m.strip()]
     if bad := [m for m in runs if m not in METHODS]: _fail(f"unknown method(s) {', '.join(bad)}; choose from {', '.join(METHODS)}")
