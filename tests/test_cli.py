@@ -22,6 +22,8 @@ def broken_archive(tmp_path_factory):
     (['--preset', 'quick', '--start', '0'], 'width fraction in (0, 1]'),
     (['--preset', 'quick', '--start', '0.5', '--target', '0.25'], 'must not exceed'),
     (['--preset', 'quick', '--n-valid', '0'], '--n-valid must be ≥ 1'),
+    (['--preset', 'quick', '--passes', '-1'], '--passes must be ≥ 1'),
+    (['--preset', 'quick', '--max-params', '0'], '--max-params must be ≥ 1'),
     (['--device', 'tpu'], "unknown device 'tpu'"),
     (['--out', '/proc/not-writable'], 'cannot write to the output folder'),
     (['--preset', 'quick', '--data', '/nonexistent/cifar'], 'no such file or folder'),
