@@ -24,4 +24,4 @@ def training_steps(net:nn.Module, x:torch.Tensor, y:torch.Tensor):
 
 def sums_mib(sc:StatsCollector) -> float:
     "MiB held by the running sums of the statistics collector `sc`."
-    return sum(v.numel() * v.element_size() for v in sc.sums.values()) / 2**20
+    return sum(v.numel() * v.element_size() for v in sc.tensors()) / 2**20

@@ -5,7 +5,7 @@ statistics' FLOP/s against this machine's float32 matmul throughput, and the sta
 two numbers of samples."""
 import torch
 from torch import nn
-from growing_nets.growth import GrowingMLP
+from growing_nets.models import GrowingMLP
 from growing_nets.statistics import StatsCollector
 from _common import timeit, training_steps, sums_mib
 

@@ -6,8 +6,9 @@ proposals, normalisation, line search, resize, calibration, optimizer rebuild) a
 epoch, with the time of each phase. Usage: python bench/bench_growth_event.py [quick|cpu]"""
 import cProfile, pstats, sys, time
 import torch
-from growing_nets.cli import PRESETS, GROWTH_OPTIONS, check_config, make_model, make_dls, make_learner, target_widths
-from growing_nets.callback import GrowthCallback, EveryPair
+from growing_nets.experiment import PRESETS, GROWTH_OPTIONS, check_config, make_model, make_dls, make_learner, target_widths
+from growing_nets.callback import GrowthCallback
+from growing_nets.policies import EveryPair
 from growing_nets.methods import TINY
 import fastai.callback.progress  # noqa
 

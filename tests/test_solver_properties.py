@@ -34,7 +34,7 @@ def test_bottleneck_and_neurons(case):
     psi = expressivity_bottleneck(st.S, st.M, st.trace_E)
     assert abs(psi - (Vp**2).sum() / n) < 1e-9
     N = B2.T @ Vp / n
-    np.testing.assert_allclose(st.projected_N().numpy(), N, atol=1e-10)
+    np.testing.assert_allclose(st.N.numpy(), N, atol=1e-10)
     alpha, omega, lam = optimal_neurons(st.S2, torch.tensor(N), rel_threshold=0)
     # λ: singular values of S₂^{-1/2} N, with S₂^{-1/2} from numpy's eigen-decomposition (pseudo-inverse on its range)
     e, Q = np.linalg.eigh(B2.T @ B2 / n)
@@ -58,7 +58,7 @@ def test_tiny_gain_bounds_baselines(case):
 
 def test_thresholds_and_cap():
     *_, st = problem(300, 12, 5, 7, False, 1)
-    N = st.projected_N()
+    N = st.N
     _, _, lam = optimal_neurons(st.S2, N, rel_threshold=0)
     for cap in (0, 1, 3, 100):
         assert len(optimal_neurons(st.S2, N, max_neurons=cap, rel_threshold=0)[2]) == min(cap, len(lam))

@@ -1,7 +1,7 @@
 """Execute notebooks in place so that their outputs are kept for the docs, skipping cells flagged with
 one of settings.ini's `tst_flags` (slow, cuda) unless named with --flags.
 
-    python tools/run_notebooks.py nbs/03_solver.ipynb ...     (default: every notebook of nbs/)"""
+    python tools/run_notebooks.py nbs/04_solver.ipynb ...     (default: every notebook of nbs/)"""
 import argparse, os, re
 from pathlib import Path
 import nbformat

@@ -9,7 +9,7 @@ Usage: python nbs/experiments/run_cifar10.py [--seeds 0 1 2] [--only NAME ...] [
 import argparse, json, time
 from pathlib import Path
 import pandas as pd
-from growing_nets.cli import PRESETS, HISTORY_COLS, check_config, run_one, make_model
+from growing_nets.experiment import PRESETS, HISTORY_COLS, check_config, run_one, make_model
 from growing_nets.core import count_params
 
 HERE = Path(__file__).resolve().parent

@@ -10,7 +10,7 @@ import argparse, json, time
 from pathlib import Path
 import pandas as pd
 import torch
-from growing_nets.cli import PRESETS, GROWTH_OPTIONS, HISTORY_COLS, check_config, run_one, make_dls, make_model, make_learner
+from growing_nets.experiment import PRESETS, GROWTH_OPTIONS, HISTORY_COLS, check_config, run_one, make_dls, make_model, make_learner
 from growing_nets.core import seed_everything
 from growing_nets.growth import default_gammas, collect_stats
 from growing_nets.callback import _take_images
