@@ -21,7 +21,8 @@ from .policies import GrowthPolicy, EveryPair, BestPairs, BottleneckThreshold  #
 from .growth import grow_step
 
 # %% auto #0
-__all__ = ['rebuild_optimizer', 'GrowthCallback', 'load_grown_state', 'save_grown', 'load_grown']
+__all__ = ['rebuild_optimizer', 'GrowthCallback', 'event_line', 'resize_to_state', 'load_grown_state', 'keep_resizable',
+           'save_grown', 'load_grown']
 
 # %% ../nbs/12_callback.ipynb #c5c65b03
 def _pad_to(t:torch.Tensor, shape) -> torch.Tensor:
@@ -49,6 +50,11 @@ def rebuild_optimizer(learn:Learner, old_params:dict[str, nn.Parameter]):
         new.state[p] = {k: _pad_to(v, p.shape) if torch.is_tensor(v) and v.shape == p_old.shape and v.shape != p.shape
                         else v for k, v in old.state[p_old].items()}
 
+def _holds_model_params(learn:Learner) -> bool:
+    "Whether every parameter of `learn.opt` is still one of the model's (not after a grown model was loaded)."
+    current = {id(p) for p in learn.model.parameters()}
+    return all(id(p) in current for pl in learn.opt.param_lists for p in pl)
+
 # %% ../nbs/12_callback.ipynb #6ab9ea16
 class GrowthCallback(Callback):
     "Grow the model during `fit`: statistics, method, policy, line search, resize, optimizer rebuilt."
@@ -70,7 +76,8 @@ class GrowthCallback(Callback):
                  joint:bool=True, # one amplitude search for all pairs grown at a point, each kept if it helps (else one search per pair, in turn)
                  reduction:str|None=None, # loss reduction; read from the loss function when None
                  pairs=None, # growable pairs, or a function of the model giving them; default `model.pairs()`
-                 verbose:bool=False, # print one line per growth event
+                 verbose:bool=False, # write one line per growth event (above the progress bar, or printed)
+                 grow_after_last:bool=False, # also grow after the last epoch (or iteration) of a fit: for a fit that more training follows
                 ):
         self.method = get_method(method)
         self.policy = policy if policy is not None else EveryPair()
@@ -79,8 +86,8 @@ class GrowthCallback(Callback):
         if (stat_images is not None and stat_images < 1) or held_images < 1: raise ValueError(f"stat_images and held_images must be ≥ 1, got {stat_images}, {held_images}")
         self.stat_images, self.held_images, self.stat_batches, self.held_batches = stat_images, held_images, stat_batches, held_batches
         self.event_options = dict(normalize=normalize, train_bn=train_bn, gammas=gammas, min_decrease=min_decrease, joint=joint, measure_after=measure_after)
-        self.valid_images, self.reduction, self._pairs, self.verbose = valid_images, reduction, pairs, verbose
-        self.records, self.skips = [], []
+        self.valid_images, self.reduction, self._pairs, self.verbose, self.grow_after_last = valid_images, reduction, pairs, verbose, grow_after_last
+        self.records, self.skips, self.n_fits = [], [], 0
 
     @property
     def history(self) -> pd.DataFrame:
@@ -100,7 +107,16 @@ def get_pairs(self:GrowthCallback) -> list[LayerPair]:
     return list(pairs)
 
 @patch
+def after_create(self:GrowthCallback): keep_resizable(self.learn.model)
+
+@patch
 def before_fit(self:GrowthCallback):
+    self.run = not hasattr(self, 'lr_finder') and not hasattr(self, 'gather_preds')   # as fastai's trackers: no growth in `lr_find`
+    if not self.run: return
+    self.fit_index, self.n_fits = self.n_fits, self.n_fits + 1
+    keep_resizable(self.learn.model)
+    before = self.learn.model.__dict__.pop('_params_before_load', None)
+    if self.learn.opt is not None and not _holds_model_params(self.learn): rebuild_optimizer(self.learn, before or {})   # a grown model was loaded
     self.red = self.reduction or loss_reduction(self.learn.loss_func)
     if self.red not in ('mean', 'sum'): raise ValueError(f"reduction must be 'mean' or 'sum', got {self.red!r}")
     self.get_pairs()
@@ -109,20 +125,23 @@ def before_fit(self:GrowthCallback):
     self.buffer = deque(maxlen=self.stat_batches + self.held_batches)
     self.params0, self._valid = count_params(self.learn.model), None
 
+# %% ../nbs/12_callback.ipynb #947d3ecd
 @patch
 def before_batch(self:GrowthCallback):
     if self.training and self.stat_images is None: self.buffer.append((self.learn.xb, self.learn.yb))
 
 @patch
 def after_batch(self:GrowthCallback):
-    if self.policy.unit == 'iter' and self.training and self.policy.due(self.learn.train_iter): self.grow()
+    last = self.learn.epoch + 1 == self.learn.n_epoch and self.learn.iter + 1 == self.learn.n_iter
+    if self.policy.unit == 'iter' and self.training and self.policy.due(self.learn.train_iter) and (self.grow_after_last or not last): self.grow()
 
 @patch
 def after_epoch(self:GrowthCallback):
-    if self.policy.unit == 'epoch' and self.policy.due(self.learn.epoch + 1): self.grow()
+    last = self.learn.epoch + 1 == self.learn.n_epoch       # neurons added now would go untrained, unless another fit follows
+    if self.policy.unit == 'epoch' and self.policy.due(self.learn.epoch + 1) and (self.grow_after_last or not last): self.grow()
 
 @patch
-def after_fit(self:GrowthCallback): self.buffer = None
+def after_fit(self:GrowthCallback): self.buffer, self._valid = None, None
 
 # %% ../nbs/12_callback.ipynb #f2d74c9a
 def _take_images(dl, n_images:int) -> list:
@@ -181,12 +200,29 @@ def grow(self:GrowthCallback):
     if not ev['records']: return
     if ev['grown']: rebuild_optimizer(self.learn, old_params)
     flops = count_flops(model, held[0][0][:1])
-    recs = [dict(epoch=self.learn.epoch, iter=self.learn.train_iter, **r, flops=flops) for r in ev['records']]
+    recs = [dict(fit=self.fit_index, epoch=self.learn.epoch, iter=self.learn.train_iter, **r, flops=flops) for r in ev['records']]
     recs[-1]['seconds'] += time.perf_counter() - t0 - sum(r['seconds'] for r in ev['records'])   # batches drawn, optimizer rebuilt
     self.records += recs
-    msg = '; '.join(f"{r['pair']} +{r['neurons_added']} → {r['width']}" for r in recs)
-    self._progress(f'grown: {msg}')
-    if self.verbose: print(f"epoch {self.learn.epoch} iter {self.learn.train_iter}: {msg} ({recs[-1]['params']:,} parameters)")
+    self._progress(event_line(recs, self.method.name))
+    if self.verbose: self._write(event_line(recs, self.method.name))
+
+# %% ../nbs/12_callback.ipynb #0f9ccd70
+def event_line(records:list[dict], method:str) -> str:
+    "One line saying what a growth event did: the pairs grown (neurons added → width), γ, the pairs refused, the parameters."
+    grown = [f"{r['pair']} +{r['neurons_added']} → {r['width']}" for r in records if r['neurons_added']]
+    refused = [r['pair'] for r in records if not r['neurons_added']]
+    gammas = sorted({r['gamma'] for r in records if r['neurons_added']})
+    r0 = records[0]
+    return (f"growth ({method}) after epoch {r0['epoch'] + 1}, iteration {r0['iter']}: " + ('; '.join(grown) or 'nothing added')
+            + (f" (γ {', '.join(f'{g:.3g}' for g in gammas)})" if gammas else '') + (f"; refused: {', '.join(refused)}" if refused else '')
+            + f"; {records[-1]['params']:,} parameters")
+
+@patch
+def _write(self:GrowthCallback, line:str):
+    "Write `line` above fastai's progress bar when there is one (it would hide a plain print), else print it."
+    mbar = getattr(getattr(self.learn, 'progress', None), 'mbar', None)
+    if mbar is not None: mbar.write(line)
+    else: print(line, flush=True)
 
 # %% ../nbs/12_callback.ipynb #8df5ad45
 @patch
@@ -226,14 +262,12 @@ def plot_metric_vs_params(self:GrowthCallback, metric:str='valid_loss', ax=None)
     ax.set(xlabel='parameters', ylabel=metric, title=f'{metric} against size')
     return ax
 
-_plot_loss = Recorder.plot_loss
 @patch
-def plot_loss(self:Recorder, *args, **kwargs):
-    "fastai's loss plot, with growth events marked when the learner has a `GrowthCallback`."
-    ax = _plot_loss(self, *args, **kwargs)
-    growth = getattr(self.learn, 'growth', None)
-    if isinstance(growth, GrowthCallback) and growth.records:
-        for it in sorted(set(growth.history.iter)): ax.axvline(it, color='tab:green', ls='--', lw=0.8)
+def plot_loss(self:GrowthCallback, *args, **kwargs):
+    "fastai's loss plot (`Recorder.plot_loss`, same arguments) with the growth events marked."
+    ax = self.learn.recorder.plot_loss(*args, **kwargs)
+    if self.records:
+        for it in sorted(set(self.history.iter)): ax.axvline(it, color='tab:green', ls='--', lw=0.8)
         ax.plot([], [], color='tab:green', ls='--', lw=0.8, label='growth'); ax.legend()
     return ax
 
@@ -241,7 +275,7 @@ def plot_loss(self:Recorder, *args, **kwargs):
 def _resize_module(m:nn.Module, shapes:dict[str, torch.Size]):
     "Give `m`'s own parameters and buffers the saved `shapes` (values are loaded afterwards)."
     for name, shape in shapes.items():
-        t = getattr(m, name)
+        t = getattr(m, name, None)
         if t is None or t.shape == shape: continue
         new = t.new_zeros(shape)
         if isinstance(t, nn.Parameter): setattr(m, name, nn.Parameter(new, requires_grad=t.requires_grad))
@@ -250,14 +284,35 @@ def _resize_module(m:nn.Module, shapes:dict[str, torch.Size]):
     elif isinstance(m, nn.modules.conv._ConvNd): m.out_channels, m.in_channels = m.weight.shape[0], m.weight.shape[1] * m.groups
     elif isinstance(m, nn.modules.batchnorm._NormBase): m.num_features = m.running_mean.shape[0] if m.running_mean is not None else m.weight.shape[0]
 
-def load_grown_state(model:nn.Module, state:dict[str, torch.Tensor]):
-    "Resize `model`'s layers to the shapes in `state`, then load it (strictly)."
+def resize_to_state(model:nn.Module, state:dict[str, torch.Tensor]):
+    "Resize `model`'s layers to the shapes in `state` (keys of modules it does not have are left to `load_state_dict` to report)."
     by_module = {}
     for key, v in state.items():
         mod, _, name = key.rpartition('.')
         by_module.setdefault(mod, {})[name] = v.shape
-    for mod, shapes in by_module.items(): _resize_module(model.get_submodule(mod), shapes)
+    for mod, shapes in by_module.items():
+        try: m = model.get_submodule(mod)
+        except AttributeError: continue
+        _resize_module(m, shapes)
+
+def load_grown_state(model:nn.Module, state:dict[str, torch.Tensor]):
+    "Resize `model`'s layers to the shapes in `state`, then load it (strictly)."
+    resize_to_state(model, state)
     model.load_state_dict(state)
+
+# %% ../nbs/12_callback.ipynb #4c8f3fe7
+def _resize_before_load(module, state_dict, prefix, *args):
+    "Load pre-hook of a growable model: its layers take the shapes of the incoming state; the parameters it had are kept for the optimizer."
+    before = dict(module.named_parameters())
+    resize_to_state(module, {k[len(prefix):]: v for k, v in state_dict.items() if k.startswith(prefix)})
+    if any(p is not before.get(n) for n, p in module.named_parameters()): module.__dict__['_params_before_load'] = before
+
+def keep_resizable(model:nn.Module) -> nn.Module:
+    "Make `model.load_state_dict` (and so `Learner.load`, `SaveModelCallback`) resize its layers to a grown state first (idempotent)."
+    if not getattr(model, '_resizable', False):
+        model.register_load_state_dict_pre_hook(_resize_before_load)
+        model.__dict__['_resizable'] = True
+    return model
 
 def save_grown(learn:Learner, file) -> None:
     "Save `learn.model`'s weights, shapes included, and the growth history, loadable with `weights_only=True`."

@@ -9,11 +9,33 @@ __all__ = ['grow', 'compare', 'main']
 import sys
 from pathlib import Path
 from fastcore.script import call_parse, store_true, Param, anno_parser
+from . import __version__
 from .core import get_device
 from .experiment import *  # re-exported: `growing_nets.cli` was their home
 
 # %% ../nbs/14_cli.ipynb #78e5973d
 def _fail(msg:str): raise SystemExit(f"error: {msg}")
+
+# %% ../nbs/14_cli.ipynb #5131dea0
+def _interrupted(out:str) -> str:
+    "What an interrupted command leaves in its folder, in one line."
+    p = Path(out)
+    done = sorted(f.stem[len('metrics_'):] for f in p.glob('metrics_*.csv'))
+    kept = (f"{out} keeps config.json" + (f" and the finished runs ({', '.join(done)})" if done else '')) if (p / 'config.json').exists() else 'nothing was written'
+    return f"interrupted: {kept}; results.csv and report.md are written only when every run has finished"
+
+def _run(cfg:dict, runs:list[str], out:str, quiet:bool):
+    "Check everything (data included) before writing anything, say what will run, run it; every error, and Ctrl-C, ends in one line."
+    try:
+        check_config(cfg, runs)
+        cfg['device'] = str(get_device(cfg['device']))
+        check_data(cfg)
+        print(f"growing_nets {__version__}: {', '.join(runs)}; {describe(cfg)}; report: {Path(out) / 'report.md'}", flush=True)
+        results, _, report = run_experiment(cfg, runs, out, show_progress=not quiet)
+    except (FileNotFoundError, ValueError) as e: _fail(str(e))
+    except KeyboardInterrupt: _fail(_interrupted(out))
+    print(results[['run', 'accuracy', 'params', 'train_gflops', 'seconds']].to_string(index=False))
+    print(f"report written to {report}")
 
 # %% ../nbs/14_cli.ipynb #5131deaf
 @call_parse
@@ -47,31 +69,34 @@ def grow(preset:str='demo', # demo (digits, seconds), quick (CIFAR-10 subset, mi
     cfg = dict(PRESETS[preset], **{k: v for k, v in given.items() if v is not None}, preset=preset, policy=policy, seed=seed, data=data, device=device)
     runs = [m.strip() for m in methods.split(',') if m.strip()]
     if bad := [m for m in runs if m not in METHODS]: _fail(f"unknown method(s) {', '.join(bad)}; choose from {', '.join(METHODS)}")
-    try:
-        check_config(cfg)
-        cfg['device'] = str(get_device(device))
-        results, _, report = run_experiment(cfg, runs, out, show_progress=not quiet)
-    except (FileNotFoundError, ValueError) as e: _fail(str(e))
-    print(results[['run', 'accuracy', 'params', 'train_gflops', 'seconds']].to_string(index=False))
-    print(f"report written to {report}")
+    _run(cfg, runs, out, quiet)
 
 # %% ../nbs/14_cli.ipynb #50fa0ad7
 @call_parse
 def compare(dirs:Param('run folders', str, nargs='+'),
             out:str='runs/compare', # folder for the combined table and plot
+            force:store_true=False, # compare folders whose configurations differ
            ):
-    "Tabulate and plot the results of several run folders together."
-    try: table = compare_runs([dirs] if isinstance(dirs, (str, Path)) else dirs, out)
+    "Tabulate and plot the results of several run folders of one configuration together."
+    try: table = compare_runs([dirs] if isinstance(dirs, (str, Path)) else dirs, out, force=force)
     except ValueError as e: _fail(str(e))
     print(table.to_string(index=False)); print(f"comparison written to {Path(out) / 'report.md'}")
 
 # %% ../nbs/14_cli.ipynb #23a30be5
+def _option(a:str) -> str:
+    "`--n-train=5` as `--n_train=5`: hyphens of option names become underscores, values are left as they are."
+    if not a.startswith('--'): return a
+    name, eq, value = a[2:].partition('=')
+    return '--' + name.replace('-', '_') + eq + value
+
 def main():
-    "Entry point of the `growing_nets` console script: `growing_nets [options]` or `growing_nets compare RUN_DIR...`."
+    "Entry point of the `growing_nets` console script: `growing_nets [options]`, `growing_nets compare RUN_DIR...`, `growing_nets --version`."
+    if sys.argv[1:] == ['--version']: print(f"growing_nets {__version__}"); return
     f, argv = (compare, sys.argv[2:]) if len(sys.argv) > 1 and sys.argv[1] == 'compare' else (grow, sys.argv[1:])
-    argv = ['--' + a[2:].replace('-', '_') if a.startswith('--') else a for a in argv]   # --n-train is --n_train
     p = anno_parser(f)
     p.prog = 'growing_nets compare' if f is compare else 'growing_nets'
-    args = vars(p.parse_args(argv))
+    if f is grow: p.epilog = ("Also: `growing_nets compare RUN_DIR... [--out DIR] [--force]` tabulates and plots run folders of one "
+                              "configuration together (see `growing_nets compare --help`); `growing_nets --version` prints the version.")
+    args = vars(p.parse_args([_option(a) for a in argv]))
     for k in ('pdb', 'xtra'): args.pop(k, None)
     return f(**args)

@@ -13,10 +13,14 @@ from fasttransform import Transform
 from torch.utils.data import TensorDataset
 
 # %% auto #0
-__all__ = ['BATCHES', 'ARCHIVE', 'LAYOUTS', 'CACHE', 'CIFAR10_STATS', 'synth_dls', 'digits_dls', 'find_cifar', 'read_cifar',
-           'CropFlip', 'ToFloatNormalize', 'cifar_dls']
+__all__ = ['BATCHES', 'ARCHIVE', 'LAYOUTS', 'CACHE', 'CIFAR10_STATS', 'TensorData', 'synth_dls', 'digits_dls', 'find_cifar',
+           'read_cifar', 'CropFlip', 'ToFloatNormalize', 'cifar_dls']
 
 # %% ../nbs/01_data.ipynb #901b2fca
+class TensorData(TensorDataset):
+    "A `TensorDataset` that fastai can export: `new_empty` gives one with no samples, which `Learner.export` keeps in place of the data."
+    def new_empty(self): return type(self)(*(t[:0] for t in self.tensors))
+
 def synth_dls(x:torch.Tensor, y:torch.Tensor, # inputs and targets
               bs:int=64, # batch size
               valid_pct:float=0.2, # fraction held out for validation
@@ -28,8 +32,8 @@ def synth_dls(x:torch.Tensor, y:torch.Tensor, # inputs and targets
     idx = torch.randperm(len(x), generator=g)
     n_valid = int(len(x) * valid_pct)
     vi, ti = idx[:n_valid], idx[n_valid:]
-    train = TfmdDL(TensorDataset(x[ti], y[ti]), bs=bs, shuffle=True, drop_last=False, num_workers=0)
-    valid = TfmdDL(TensorDataset(x[vi], y[vi]), bs=bs, num_workers=0)
+    train = TfmdDL(TensorData(x[ti], y[ti]), bs=bs, shuffle=True, drop_last=False, num_workers=0)
+    valid = TfmdDL(TensorData(x[vi], y[vi]), bs=bs, num_workers=0)
     return DataLoaders(train, valid, device=device)
 
 # %% ../nbs/01_data.ipynb #1e73b192
@@ -189,6 +193,6 @@ def cifar_dls(data:str|Path|None=None, # folder or archive (see `find_cifar`)
     if n_valid is not None: xv, yv = xv[:n_valid], yv[:n_valid]
     norm = ToFloatNormalize(*CIFAR10_STATS)
     tfms = [norm, CropFlip()] if augment else [norm]
-    train = TfmdDL(TensorDataset(xt, yt), bs=bs, shuffle=True, drop_last=True, after_batch=tfms, num_workers=num_workers)
-    valid = TfmdDL(TensorDataset(xv, yv), bs=2 * bs, after_batch=[norm], num_workers=num_workers)
+    train = TfmdDL(TensorData(xt, yt), bs=bs, shuffle=True, drop_last=True, after_batch=tfms, num_workers=num_workers)
+    valid = TfmdDL(TensorData(xv, yv), bs=2 * bs, after_batch=[norm], num_workers=num_workers)
     return DataLoaders(train, valid, device=device)

@@ -18,16 +18,17 @@ from fastai.metrics import accuracy
 from fastai.optimizer import SGD, Adam
 import fastai.callback.progress  # noqa: adds `Learner.no_bar`
 import fastai.callback.schedule  # noqa: adds `Learner.fit_one_cycle`
-from .data import digits_dls, cifar_dls
+from .data import digits_dls, cifar_dls, find_cifar
 from .models import GrowingMLP, resnet18_grow, GrowingVGG
 from .methods import get_method
 from .policies import EveryPair, BestPairs, BottleneckThreshold
 from .callback import GrowthCallback, save_grown
 
 # %% auto #0
-__all__ = ['PRESETS', 'GROWTH_OPTIONS', 'METHODS', 'DATASETS', 'MODELS', 'POLICIES', 'HISTORY_COLS', 'check_config', 'make_model',
-           'target_widths', 'make_dls', 'make_learner', 'FlopsMeter', 'growth_callback', 'epoch_metrics', 'run_one',
-           'write_report', 'prepare_out', 'run_experiment', 'summarize_runs', 'compare_runs']
+__all__ = ['PRESETS', 'GROWTH_OPTIONS', 'METHODS', 'DATASETS', 'MODELS', 'POLICIES', 'HISTORY_COLS', 'CONFIG_IGNORED',
+           'check_config', 'make_model', 'target_widths', 'make_dls', 'check_data', 'describe', 'make_learner',
+           'FlopsMeter', 'growth_callback', 'epoch_metrics', 'run_one', 'write_report', 'prepare_out', 'run_experiment',
+           'config_differences', 'summarize_runs', 'compare_runs']
 
 # %% ../nbs/13_experiment.ipynb #90ca92ad
 PRESETS = {
@@ -49,8 +50,8 @@ MODELS = ('mlp', 'resnet18', 'cnn')
 POLICIES = ('every', 'best', 'threshold')
 
 # %% ../nbs/13_experiment.ipynb #12bd1461
-def check_config(cfg:dict) -> dict:
-    "Validate a run configuration; raises `ValueError` naming the first problem."
+def check_config(cfg:dict, methods:list[str]|None=None) -> dict:
+    "Validate a run configuration (for the runs `methods`, when given); raises `ValueError` naming the first problem."
     if cfg['dataset'] not in DATASETS: raise ValueError(f"unknown dataset {cfg['dataset']!r}: choose one of {', '.join(DATASETS)}")
     if cfg['model'] not in MODELS: raise ValueError(f"unknown model {cfg['model']!r}: choose one of {', '.join(MODELS)}")
     if (cfg['model'] == 'mlp') != (cfg['dataset'] == 'digits'): raise ValueError("the MLP is for digits, and digits is for the MLP; use resnet18 or cnn on CIFAR")
@@ -62,6 +63,11 @@ def check_config(cfg:dict) -> dict:
     if cfg.get('max_params') is not None and cfg['max_params'] < 1: raise ValueError(f"--max-params must be ≥ 1, got {cfg['max_params']}")
     if (cfg.get('passes') or 0) < 0: raise ValueError(f"--passes must be ≥ 1 (or 0 for up to --neurons per growth point), got {cfg['passes']}")
     if cfg['opt'] not in ('sgd', 'adam'): raise ValueError(f"unknown optimizer {cfg['opt']!r}: sgd or adam")
+    if cfg['bs'] < 1: raise ValueError(f"--bs must be ≥ 1, got {cfg['bs']}")
+    if not (cfg['lr'] > 0 and math.isfinite(cfg['lr'])): raise ValueError(f"--lr must be a positive number, got {cfg['lr']}")
+    if any(m != 'fixed' for m in methods or []) and cfg['every'] >= cfg['epochs']:
+        raise ValueError(f"--every {cfg['every']} with --epochs {cfg['epochs']}: no growth point before the last epoch, so nothing would grow; "
+                         f"use --epochs {cfg['every'] + 1} or more, or a smaller --every")
     for k in ('n_train', 'n_valid'):
         if cfg.get(k) is not None and cfg[k] < 1: raise ValueError(f"--{k.replace('_', '-')} must be ≥ 1 (or left out for all images), got {cfg[k]}")
     return cfg
@@ -81,6 +87,18 @@ def make_dls(cfg:dict, device):
     "The `DataLoaders` of `cfg`."
     if cfg['dataset'] == 'digits': return digits_dls(bs=cfg['bs'], seed=cfg['seed'], device=device)
     return cifar_dls(cfg.get('data'), dataset=cfg['dataset'], bs=cfg['bs'], n_train=cfg['n_train'], n_valid=cfg['n_valid'], device=device)
+
+# %% ../nbs/13_experiment.ipynb #e3a1c010
+def check_data(cfg:dict):
+    "Find the data of `cfg` (extracting an archive if needed) before anything is written: a clear error when it is missing or corrupt."
+    if cfg['dataset'] != 'digits': find_cifar(cfg.get('data'), dataset=cfg['dataset'])
+
+def describe(cfg:dict) -> str:
+    "What a configuration trains, in one line."
+    model = {'mlp': 'an MLP', 'resnet18': f"ResNet-18 (residual stream at {cfg['stream']:g})", 'cnn': 'a small CNN'}[cfg['model']]
+    images = f"{cfg['n_train']:,}" if cfg.get('n_train') else 'all'
+    size = (f"a budget of {cfg['max_params']:,} parameters" if cfg.get('max_params') else f"growable widths {cfg['start']:g} → {cfg['target']:g}")
+    return f"{model} on {cfg['dataset']} ({images} training images), {size}, {cfg['epochs']} epochs"
 
 # %% ../nbs/13_experiment.ipynb #5e680ba7
 def make_learner(cfg:dict, dls, model:nn.Module, cbs=None) -> Learner:
@@ -103,7 +121,7 @@ class FlopsMeter(Callback):
         self.seconds.append(time.perf_counter() - self._t0)   # validation and growth after the epoch included
 
 # %% ../nbs/13_experiment.ipynb #e3a1c004
-def growth_callback(cfg:dict, model:nn.Module, method:str) -> GrowthCallback:
+def growth_callback(cfg:dict, model:nn.Module, method:str, verbose:bool=False) -> GrowthCallback:
     "The `GrowthCallback` of `cfg` for `method` ('tiny', 'gradmax' or 'random'), growing `model` from its widths to the target ones (or the budget)."
     # no growth after the last epoch: the new neurons would go untrained, and the reported accuracy would be of a smaller network
     caps = target_widths(cfg)
@@ -114,7 +132,7 @@ def growth_callback(cfg:dict, model:nn.Module, method:str) -> GrowthCallback:
               max_params=cfg.get('max_params'), start=cfg['every'], stop=cfg['epochs'])
     policy = {'every': EveryPair, 'best': BestPairs, 'threshold': BottleneckThreshold}[cfg['policy']](**kw)
     m = get_method(method, **({'seed': cfg['seed']} if method == 'random' else dict(cfg.get('method_options') or {})))
-    return GrowthCallback(m, policy, **{k: cfg.get(k, v) for k, v in GROWTH_OPTIONS.items()})
+    return GrowthCallback(m, policy, verbose=verbose, **{k: cfg.get(k, v) for k, v in GROWTH_OPTIONS.items()})
 
 def epoch_metrics(learn:Learner, meter:FlopsMeter, records:list[dict], params0:int, method:str) -> pd.DataFrame:
     "One row per epoch of a finished `fit`: losses, accuracy, and the parameters, training FLOPs and wall time by then."
@@ -137,7 +155,7 @@ def run_one(cfg:dict, # a checked configuration (see PRESETS)
     dls = make_dls(cfg, dev)
     model = make_model(cfg, cfg['target'] if method == 'fixed' else cfg['start']).to(dev)
     meter, cbs = FlopsMeter(), []
-    if method != 'fixed': cbs.append(growth_callback(cfg, model, method))
+    if method != 'fixed': cbs.append(growth_callback(cfg, model, method, verbose=show_progress))   # a line per growth event
     learn = make_learner(cfg, dls, model, cbs=[meter, *cbs])
     params0, t0 = count_params(model), time.perf_counter()
     fit = lambda: learn.fit_one_cycle(cfg['epochs'], cfg['lr'])
@@ -240,6 +258,15 @@ def run_experiment(cfg:dict, # a checked configuration
     results.to_csv(outp / 'results.csv', index=False)
     return results, hist, write_report(outp, results, hist, cfg)
 
+# %% ../nbs/13_experiment.ipynb #e3a1c011
+CONFIG_IGNORED = ('seed', 'methods', 'device', 'data')  # what may differ between runs compared together
+
+def config_differences(folders:list[Path]) -> dict[str, dict[str, object]]:
+    "The settings in which the `config.json` of run `folders` differ (other than `CONFIG_IGNORED`), with each folder's value."
+    cfgs = {str(d): json.loads((Path(d) / 'config.json').read_text()) for d in folders if (Path(d) / 'config.json').exists()}
+    keys = sorted({k for c in cfgs.values() for k in c} - set(CONFIG_IGNORED))
+    return {k: {d: c.get(k) for d, c in cfgs.items()} for k in keys if len({json.dumps(c.get(k), default=str) for c in cfgs.values()}) > 1}
+
 # %% ../nbs/13_experiment.ipynb #e3a1c007
 def summarize_runs(results:pd.DataFrame) -> pd.DataFrame:
     "One row per run type of `results` (rows of `results.csv` files): mean accuracy and its spread across the runs, mean size, compute and time."
@@ -247,11 +274,16 @@ def summarize_runs(results:pd.DataFrame) -> pd.DataFrame:
                                       params=('params', 'mean'), train_gflops=('train_gflops', 'mean'), seconds=('seconds', 'mean'),
                                       growth_seconds=('growth_seconds', 'mean')).reset_index()
 
-def compare_runs(folders:list[str|Path], out:str|Path) -> pd.DataFrame:
-    "Tabulate and plot the results of finished run `folders` together, into the folder `out`; returns the table."
+def compare_runs(folders:list[str|Path], out:str|Path,
+                 force:bool=False, # compare folders whose configurations differ (see `config_differences`)
+                ) -> pd.DataFrame:
+    "Tabulate and plot the results of finished run `folders` of one configuration together, into the folder `out`; returns the table."
     folders = [Path(d) for d in folders]
     if missing := [str(d) for d in folders if not (d / 'results.csv').exists()]:
         raise ValueError(f"no results.csv in {', '.join(missing)} (not a finished run folder)")
+    if not force and (diff := config_differences(folders)):
+        raise ValueError("the run folders have different configurations (" + '; '.join(f"{k}: {', '.join(sorted({str(v) for v in vals.values()}))}"
+                         for k, vals in diff.items()) + "): compare runs of one configuration (other seeds), or pass --force")
     res = pd.concat([pd.read_csv(d / 'results.csv').assign(folder=str(d)) for d in folders], ignore_index=True)
     table = summarize_runs(res)
     o = prepare_out(out)

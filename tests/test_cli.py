@@ -1,5 +1,5 @@
 """The `growing_nets` command, as a user runs it: bad input gives one clear message and a non-zero exit."""
-import subprocess, sys
+import signal, subprocess, sys, time
 from pathlib import Path
 import pytest
 
@@ -27,6 +27,9 @@ def broken_archive(tmp_path_factory):
     (['--device', 'tpu'], "unknown device 'tpu'"),
     (['--out', '/proc/not-writable'], 'cannot write to the output folder'),
     (['--preset', 'quick', '--data', '/nonexistent/cifar'], 'no such file or folder'),
+    (['--bs', '0'], '--bs must be ≥ 1'),
+    (['--lr', '-1'], '--lr must be a positive number'),
+    (['--preset', 'demo', '--epochs', '2'], 'no growth point before the last epoch'),
 ])
 def test_bad_input(args, message, tmp_path):
     r = run(*args, '--quiet', cwd=tmp_path)
@@ -35,17 +38,54 @@ def test_bad_input(args, message, tmp_path):
     assert 'Traceback' not in r.stderr
     assert not list(tmp_path.rglob('report.md')) and not list(tmp_path.rglob('results.csv'))
 
+def test_data_checked_before_anything_is_written(tmp_path):
+    r = run('--preset', 'quick', '--data', '/nonexistent/cifar', '--out', str(tmp_path / 'run'), '--quiet')
+    assert r.returncode != 0 and 'no such file or folder' in r.stderr
+    assert not (tmp_path / 'run').exists()
+
+def test_version_and_help():
+    from growing_nets import __version__
+    r = run('--version')
+    assert r.returncode == 0 and r.stdout.strip() == f'growing_nets {__version__}'
+    r = run('--help')
+    assert r.returncode == 0 and 'growing_nets compare RUN_DIR' in r.stdout and '--version' in r.stdout
+
+def test_values_keep_their_hyphens(tmp_path):
+    r = run('--preset', 'demo', '--methods', 'fixed', '--epochs', '1', '--quiet', f'--out={tmp_path}/my-run')
+    assert r.returncode == 0, r.stderr
+    assert (tmp_path / 'my-run' / 'report.md').exists() and not (tmp_path / 'my_run').exists()
+
+def test_ctrl_c_ends_in_one_line(tmp_path):
+    p = subprocess.Popen([str(EXE), '--preset', 'demo', '--methods', 'fixed,tiny', '--epochs', '400', '--quiet', '--out', str(tmp_path / 'run')],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    t0 = time.time()
+    while not (tmp_path / 'run' / 'config.json').exists() and time.time() - t0 < 120: time.sleep(0.2)
+    time.sleep(2)
+    p.send_signal(signal.SIGINT)
+    out, err = p.communicate(timeout=120)
+    assert p.returncode != 0
+    assert err.strip().startswith('error: interrupted:') and 'keeps config.json' in err and len(err.strip().splitlines()) == 1, err
+    assert not (tmp_path / 'run' / 'report.md').exists()
+
 def test_corrupt_archive(broken_archive, tmp_path):
     r = run('--preset', 'quick', '--methods', 'tiny', '--data', str(broken_archive), '--quiet', '--out', str(tmp_path / 'run'))
     assert r.returncode != 0 and 'corrupt or truncated' in r.stderr
     assert not (tmp_path / 'run' / 'report.md').exists() and not (tmp_path / 'run' / 'results.csv').exists()
 
 def test_short_run_writes_a_report(tmp_path):
-    r = run('--preset', 'demo', '--methods', 'tiny,fixed', '--epochs', '4', '--quiet', '--out', str(tmp_path / 'run'))
+    r = run('--preset', 'demo', '--methods', 'tiny,fixed', '--epochs', '4', '--out', str(tmp_path / 'run'))
     assert r.returncode == 0, r.stderr
+    first = r.stdout.splitlines()[0]                                  # what will run, and where the report goes
+    assert first.startswith('growing_nets ') and 'tiny, fixed' in first and f"report: {tmp_path / 'run' / 'report.md'}" in first
+    assert 'growth (tiny) after epoch 2' in r.stdout                   # one line per growth event
     report = (tmp_path / 'run' / 'report.md').read_text()
     assert '| tiny ' in report and '| fixed ' in report
     assert 'report written to' in r.stdout
     r = run('compare', str(tmp_path / 'run'), '--out', str(tmp_path / 'cmp'))
     assert r.returncode == 0, r.stderr
     assert (tmp_path / 'cmp' / 'comparison.csv').exists()
+    assert run('--preset', 'demo', '--methods', 'fixed', '--epochs', '3', '--quiet', '--out', str(tmp_path / 'other')).returncode == 0
+    r = run('compare', str(tmp_path / 'run'), str(tmp_path / 'other'), '--out', str(tmp_path / 'cmp2'))
+    assert r.returncode != 0 and 'different configurations (epochs: 3, 4' in r.stderr and 'Traceback' not in r.stderr
+    r = run('compare', str(tmp_path / 'run'), str(tmp_path / 'other'), '--out', str(tmp_path / 'cmp2'), '--force')
+    assert r.returncode == 0, r.stderr
