@@ -25,10 +25,11 @@ from .policies import EveryPair, BestPairs, BottleneckThreshold
 from .callback import GrowthCallback, save_grown
 
 # %% auto #0
-__all__ = ['PRESETS', 'GROWTH_OPTIONS', 'METHODS', 'DATASETS', 'MODELS', 'POLICIES', 'HISTORY_COLS', 'CONFIG_IGNORED',
-           'check_config', 'make_model', 'target_widths', 'make_dls', 'check_data', 'describe', 'make_learner',
-           'FlopsMeter', 'growth_callback', 'epoch_metrics', 'run_one', 'write_report', 'prepare_out', 'run_experiment',
-           'config_differences', 'summarize_runs', 'compare_runs']
+__all__ = ['PRESETS', 'GROWTH_OPTIONS', 'METHODS', 'DATASETS', 'MODELS', 'POLICIES', 'STYLES', 'NOISE', 'HISTORY_COLS',
+           'CONFIG_IGNORED', 'check_config', 'make_model', 'target_widths', 'make_dls', 'check_data', 'describe',
+           'make_learner', 'FlopsMeter', 'growth_callback', 'epoch_metrics', 'run_one', 'training_figure',
+           'widths_figure', 'write_report', 'prepare_out', 'run_experiment', 'config_differences', 'summarize_runs',
+           'compare_runs']
 
 # %% ../nbs/13_experiment.ipynb #90ca92ad
 PRESETS = {
@@ -175,38 +176,59 @@ def run_one(cfg:dict, # a checked configuration (see PRESETS)
     return summary, records
 
 # %% ../nbs/13_experiment.ipynb #14d20807
-def _plots(out:Path, runs:list[str], history:pd.DataFrame, label:str='') -> list[str]:
-    "Accuracy against epochs and parameters, and width over time, as PNG files in `out`; returns their names."
+STYLES = {'tiny': ('tab:blue', '-', 'o'), 'gradmax': ('tab:orange', '--', 's'), 'random': ('tab:green', ':', '^'), 'fixed': ('tab:gray', '-.', 'x')}
+
+def _style(run:str) -> dict:
+    "Colour, line style and marker of a run: runs whose lines coincide stay visible."
+    c, ls, mk = STYLES.get(run, (None, '-', '.'))
+    return dict(color=c, ls=ls, marker=mk, ms=4, label=run)
+
+def training_figure(metrics:dict[str, pd.DataFrame], epochs:int):
+    "Accuracy against epochs and against parameters, and the parameters along training to the last epoch, one line per run."
+    import matplotlib.pyplot as plt
+    fig, axes = plt.subplots(1, 3, figsize=(15, 3.8))
+    for r, m in metrics.items():
+        axes[0].plot(m.epoch, m.accuracy, **_style(r))
+        axes[1].plot(m.params, m.accuracy, **_style(r))
+        axes[2].step([*(m.epoch - 1), epochs], [*m.params, m.params.iloc[-1]], where='post', **_style(r))
+    axes[0].set(xlabel='epoch', ylabel='validation accuracy', title='accuracy along training')
+    axes[1].set(xlabel='parameters', ylabel='validation accuracy', title='accuracy against size', xscale='log')
+    axes[2].set(xlabel='epoch', ylabel='parameters', title='size along training', xlim=(0, epochs))
+    for ax in axes:
+        if ax.get_legend_handles_labels()[0]: ax.legend(fontsize=8)
+    return fig
+
+def widths_figure(history:pd.DataFrame, epochs:int):
+    "Width of every growable pair along training, to the last epoch: one small panel per pair, one line per grown run."
+    import matplotlib.pyplot as plt
+    pairs = list(dict.fromkeys(history.pair))
+    cols = min(4, len(pairs)); rows = math.ceil(len(pairs) / cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(3.2 * cols, 2.2 * rows + 0.6), squeeze=False, sharex=True)
+    for ax, pair in zip(axes.flat, pairs):
+        for run, g in history[history.pair == pair].groupby('run', sort=False):
+            ax.step([0, *(g.epoch + 1), epochs], [g.width.iloc[0] - g.neurons_added.iloc[0], *g.width, g.width.iloc[-1]], where='post', **_style(run))
+        ax.set_title(pair, fontsize=9); ax.set_xlim(0, epochs)
+    for ax in axes.flat[len(pairs):]: ax.axis('off')
+    axes.flat[0].legend(fontsize=7); fig.supxlabel('epoch'); fig.supylabel('width')
+    return fig
+
+# %% ../nbs/13_experiment.ipynb #14d20808
+NOISE = ("These are one seed's numbers: a difference between runs smaller than the spread between seeds is no evidence. At the `quick` "
+         "preset one method's accuracy varied by 1.3 to 3.4 points (standard deviation over 3 seeds, nbs/experiments/growth_event.ipynb). "
+         "Run other seeds (`--seed`) and put the folders together with `growing_nets compare` for the mean and spread.")
+
+def _plots(out:Path, runs:list[str], history:pd.DataFrame, epochs:int) -> list[str]:
+    "`training.png` and `widths.png` in `out` (see `training_figure`, `widths_figure`); returns their names."
     import matplotlib; matplotlib.use('Agg')
     import matplotlib.pyplot as plt
     mets = {r: pd.read_csv(out / f"metrics_{r}.csv") for r in runs if (out / f"metrics_{r}.csv").exists()}
-    fig, axes = plt.subplots(1, 3, figsize=(15, 3.8))
-    for r, m in mets.items():
-        axes[0].plot(m.epoch, m.accuracy, label=r)
-        axes[1].plot(m.params, m.accuracy, 'o-', ms=3, label=r)
-    axes[0].set(xlabel='epoch', ylabel='validation accuracy', title=f'accuracy along training {label}')
-    axes[1].set(xlabel='parameters', ylabel='validation accuracy', title='accuracy against size', xscale='log')
-    for run, h in history.groupby('run', sort=False):
-        tot = h.groupby('epoch').neurons_added.sum().cumsum()
-        axes[2].step([0, *tot.index + 1], [0, *tot.values], where='post', label=run)
-    axes[2].set(xlabel='epoch', ylabel='neurons added (all layers)', title='growth over time')
-    for ax in axes:
-        if ax.get_legend_handles_labels()[0]: ax.legend(fontsize=8)
-    plt.tight_layout(); fig.savefig(out / 'training.png', dpi=90); plt.close(fig)
-    names = ['training.png']
-    if len(history):
-        h = history[history.run == history.run.iloc[0]]
-        fig, ax = plt.subplots(figsize=(6, 3.5))
-        for pair, g in h.groupby('pair', sort=False):
-            ax.step([0, *(g.epoch + 1)], [g.width.iloc[0] - g.neurons_added.iloc[0], *g.width], where='post', label=pair)
-        ax.set(xlabel='epoch', ylabel='width', title=f"width per layer ({h.run.iloc[0]})"); ax.legend(fontsize=7, ncol=2)
-        plt.tight_layout(); fig.savefig(out / 'widths.png', dpi=90); plt.close(fig); names.append('widths.png')
-    return names
+    figs = {'training.png': training_figure(mets, epochs), **({'widths.png': widths_figure(history, epochs)} if len(history) else {})}
+    for name, fig in figs.items(): fig.tight_layout(); fig.savefig(out / name, dpi=90); plt.close(fig)
+    return list(figs)
 
-# %% ../nbs/13_experiment.ipynb #14d20808
 def write_report(out:Path, results:pd.DataFrame, history:pd.DataFrame, cfg:dict) -> Path:
     "Write plots and `report.md` for the runs of `results` into `out`; returns the report's path."
-    images = _plots(out, list(results.run), history)
+    images = _plots(out, list(results.run), history, cfg['epochs'])
     cols = ['run', 'accuracy', 'params', 'widths', 'train_gflops', 'seconds', 'growth_events', 'growth_seconds']
     lines = [f"# growing_nets report: {cfg['model']} on {cfg['dataset']}", '',
              f"Preset `{cfg['preset']}`, seed {cfg['seed']}, {cfg['epochs']} epochs (one cycle, {cfg['opt']}, lr {cfg['lr']}), "
@@ -217,7 +239,7 @@ def write_report(out:Path, results:pd.DataFrame, history:pd.DataFrame, cfg:dict)
              + (f"each layer grown in {cfg['passes']} equal increments" if cfg.get('passes') else f"up to {cfg['neurons']} neurons per layer")
              + (f", no width caps but a budget of {cfg['max_params']:,} parameters. " if cfg.get('max_params') else ". ")
              + "`fixed` is the target-size network trained from scratch for the same epochs.", '',
-             '## Results (validation set, last epoch)', '', results[cols].to_markdown(index=False, floatfmt='.4g'), '',
+             '## Results (validation set, last epoch)', '', results[cols].to_markdown(index=False, floatfmt='.4g'), '', NOISE, '',
              *[f"![{i}]({i})\n" for i in images],
              '## Growth events', '', f"{len(history)} layer growths; every one is in `growth_history.csv`.", '']
     path = out / 'report.md'

@@ -79,7 +79,7 @@ def test_short_run_writes_a_report(tmp_path):
     assert first.startswith('growing_nets ') and 'tiny, fixed' in first and f"report: {tmp_path / 'run' / 'report.md'}" in first
     assert 'growth (tiny) after epoch 2' in r.stdout                   # one line per growth event
     report = (tmp_path / 'run' / 'report.md').read_text()
-    assert '| tiny ' in report and '| fixed ' in report
+    assert '| tiny ' in report and '| fixed ' in report and "one seed's numbers" in report
     assert 'report written to' in r.stdout
     r = run('compare', str(tmp_path / 'run'), '--out', str(tmp_path / 'cmp'))
     assert r.returncode == 0, r.stderr
