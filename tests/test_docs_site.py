@@ -1,7 +1,7 @@
 """The documentation site as a reader sees it: built once with `tools/build_docs.py` (what `make docs` runs), then
 opened from `_docs/index.html` in headless Chromium, every sidebar link followed, math and images checked, and
 screenshots of three pages saved in `_docs_screenshots/`. Without Chromium the browser tests skip, saying why."""
-import re, shutil, subprocess, sys, tempfile
+import json, re, shutil, subprocess, sys, tempfile
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from urllib.parse import urldefrag, urljoin, urlparse
@@ -188,3 +188,47 @@ def test_screenshots(browser, site):
         png = out.read_bytes()
         assert png[:8] == b'\x89PNG\r\n\x1a\n' and int.from_bytes(png[16:20], 'big') == 1280, f'{out} is not a 1280-wide PNG'
         assert len(png) > 20_000, f'{out} is almost empty ({len(png)} bytes): the page looks blank'
+
+
+def site_pages(site:Path) -> list[Path]:
+    return sorted(f for f in site.rglob('*.html') if 'mathjax' not in f.relative_to(site).parts)
+
+
+def test_contents_and_signature_links(site):
+    "Every page with headings has a table of contents that reaches them; signatures link names in HTML, not in raw Markdown; no link leads to the placeholder repository."
+    problems = []
+    for f in site_pages(site):
+        soup = BeautifulSoup(f.read_text(encoding='utf-8'), 'html.parser')
+        ids = {t['id'] for t in soup.find_all(id=True)}
+        toc = soup.select('nav.toc a[href^="#"]')
+        if soup.select('main h2[id], main h3[id]') and not toc: problems.append(f'{f.name}: headings but no table of contents')
+        problems += [f'{f.name}: contents link {a["href"]} reaches no heading' for a in toc if a['href'][1:] not in ids]
+        problems += [f'{f.name}: Markdown link in a signature: {s.get_text()[:70]}' for s in soup.select('.highlight span.c1')
+                     if re.search(r'\]\(\S+\)', s.get_text())]
+        problems += [f'{f.name}: link to {a["href"]}' for a in soup.find_all('a', href=True) if 'github.com/growing-nets' in a['href']]
+    assert not problems, '\n'.join(problems[:20])
+    pairs = BeautifulSoup((site/'pairs.html').read_text(encoding='utf-8'), 'html.parser')
+    assert pairs.select('.highlight span.c1 a[href]') or pairs.select('a.source-link[href^="../growing_nets/"]')
+
+
+def test_search_index(site):
+    "The search index holds every page, with its headings; every page loads it and shows the search box."
+    text = (site/'search_index.js').read_text(encoding='utf-8')
+    index = json.loads(text[text.index('=') + 1:].strip().rstrip(';'))
+    urls = {e['url'] for e in index}
+    pages = {f.relative_to(site).as_posix() for f in site_pages(site)}
+    assert pages <= urls, f'pages missing from the search index: {sorted(pages - urls)}'
+    assert any(h[0] == 'Rows' for e in index if e['url'] == 'pairs.html' for h in e['heads'])
+    for f in site_pages(site):
+        soup = BeautifulSoup(f.read_text(encoding='utf-8'), 'html.parser')
+        assert soup.select_one('input#search') and soup.find('script', src=re.compile(r'search_index\.js$')), f'{f.name}: no search'
+
+
+def test_search_in_browser(browser, site):
+    "A search from a page lists the pages that mention the words, with links that lead to them."
+    url = page_url(site/'index.html') + '?q=expressivity+bottleneck'
+    soup = dump_dom(browser, url)
+    hits = soup.select('#search-results a[href]')
+    assert hits, 'the search for "expressivity bottleneck" found nothing'
+    assert any('bottleneck.html' in a['href'] for a in hits), [a['href'] for a in hits]
+    assert all(url_path(urldefrag(urljoin(url, a['href']))[0]).is_file() for a in hits)

@@ -24,6 +24,7 @@ CELL_KEYS = {'code': {'cell_type', 'id', 'metadata', 'source', 'outputs', 'execu
 OPTION = re.compile(r'^\s*#\|\s*([\w-]+)\s*:\s*(.*?)\s*$')  # a Quarto cell option: `#| echo: false`
 FENCE = re.compile(r'^:::+\s*(?:\{([^}]*)\})?\s*$', re.M)  # a Quarto fenced div: `::: {.callout-note}`
 LINK_ATTRS = re.compile(r'\[([^\]]+)\]\(([^)\s]+)\)\{[^}]*\}')  # show_doc's `[source](url){target="_blank"}`
+MD_LINK = re.compile(r'\[`([^`\]]+)`\]\(([^)\s]+)\)')  # a doc link nbdev writes into a signature's comment: [`name`](url)
 FRONTMATTER = re.compile(r'^---\s*\n(.*?)\n---\s*$', re.S)
 Page = namedtuple('Page', 'node title description title_removed')  # title_removed: nbdev moved `# title` to frontmatter
 SITE_CSS = """
@@ -46,6 +47,49 @@ table { border-collapse: collapse; margin: .6rem 0; } th, td { border: 1px solid
 h1:hover .anchor-link, h2:hover .anchor-link, h3:hover .anchor-link { visibility: visible; }
 [class^="callout"] { border-left: 4px solid #2780e3; background: #f3f8fe; padding: .2rem 1rem; margin: 1rem 0; }
 .callout-warning, .callout-caution, .callout-important { border-color: #ff7518; background: #fff7f0; }
+.toc { flex: 0 0 14rem; position: sticky; top: 0; max-height: 100vh; overflow-y: auto; padding: 1rem 1rem; font-size: .85rem; }
+.toc h3 { font-size: .8rem; text-transform: uppercase; letter-spacing: .05em; color: #6c757d; margin: 1rem 0 .3rem; }
+.toc ul { list-style: none; margin: 0; padding: 0; } .toc li { margin: .15rem 0; } .toc .toc-h3 { padding-left: .8rem; }
+.search { position: relative; } .search input { padding: .25rem .5rem; border-radius: 4px; border: 0; width: 14rem; }
+#search-results { position: absolute; right: 0; z-index: 10; width: 30rem; max-height: 70vh; overflow-y: auto; background: #fff;
+  color: #212529; border: 1px solid #dee2e6; box-shadow: 0 4px 12px rgba(0,0,0,.15); padding: .3rem; }
+#search-results a { display: block; color: #212529; padding: .3rem .5rem; border-bottom: 1px solid #f0f0f0; }
+#search-results a span { display: block; font-size: .8rem; color: #6c757d; }
+@media (max-width: 70rem) { .toc { display: none; } }
+"""
+SEARCH_JS = r"""
+(function () {
+  function run(input) {
+    const up = input.dataset.up, box = document.getElementById('search-results'), q = input.value.trim().toLowerCase();
+    box.innerHTML = '';
+    if (q.length < 2) { box.hidden = true; return; }
+    const terms = q.split(/\s+/), hits = [];
+    for (const p of window.SEARCH_INDEX) {
+      const text = p.text.toLowerCase(), title = p.title.toLowerCase();
+      if (!terms.every(w => text.includes(w) || title.includes(w))) continue;
+      const head = p.heads.find(h => terms.every(w => h[0].toLowerCase().includes(w)));
+      const score = terms.reduce((s, w) => s + (title.includes(w) ? 20 : 0) + text.split(w).length - 1, 0) + (head ? 10 : 0);
+      const i = Math.max(0, text.indexOf(terms[0]));
+      hits.push({p: p, head: head, score: score, snip: p.text.slice(Math.max(0, i - 50), i + 90)});
+    }
+    hits.sort((a, b) => b.score - a.score);
+    for (const h of hits.slice(0, 12)) {
+      const a = document.createElement('a'), b = document.createElement('b'), s = document.createElement('span');
+      a.href = up + h.p.url + (h.head ? '#' + h.head[1] : '');
+      b.textContent = h.p.title + (h.head ? ' › ' + h.head[0] : ''); s.textContent = '… ' + h.snip + ' …';
+      a.appendChild(b); a.appendChild(s); box.appendChild(a);
+    }
+    if (!hits.length) box.textContent = 'No page mentions “' + q + '”.';
+    box.hidden = false;
+  }
+  document.addEventListener('DOMContentLoaded', function () {
+    const input = document.getElementById('search');
+    if (!input) return;
+    input.addEventListener('input', function () { run(input); });
+    const q = new URLSearchParams(location.search).get('q');   // `page.html?q=words` opens with the results shown
+    if (q) { input.value = q; run(input); }
+  });
+})();
 """
 
 
@@ -159,6 +203,44 @@ def fix_links(soup, src, out):
         shutil.copy2(found, out.parent/img['src'])
 
 
+def local_url(url, rel_dir):
+    "`url` of the published site or of the repository's source, as a link from a page in `rel_dir` to the local copy."
+    up = '../' * len(rel_dir.parts)
+    if url.startswith(SITE_URL + '/'): return up + (url[len(SITE_URL) + 1:] or 'index.html')
+    src = f"{str(CFG.git_url).rstrip('/')}/blob/{CFG.branch}/"
+    return up + '../' + url[len(src):] if url.startswith(src) else url   # the source file in the repository the site was built from
+
+
+def link_signatures(soup, rel_dir):
+    "Turn the Markdown doc links nbdev writes into the comments of signatures into HTML links; point source links at the local files."
+    for span in soup.select('.highlight span.c1'):
+        text = span.string
+        if not text or not MD_LINK.search(text): continue
+        span.clear(); pos = 0
+        for m in MD_LINK.finditer(text):
+            a = soup.new_tag('a', href=local_url(m[2], rel_dir)); a.string = m[1]
+            span.append(text[pos:m.start()]); span.append(a); pos = m.end()
+        span.append(text[pos:])
+    for a in soup.select('a.source-link[href]'): a['href'] = local_url(a['href'], rel_dir)
+
+
+def headings(soup):
+    "`(level, id, text)` of the page's h2 and h3 headings that have an id."
+    return [(h.name, h['id'], h.get_text(' ', strip=True).rstrip('¶').strip()) for h in soup.find_all(['h2', 'h3']) if h.get('id')]
+
+
+def toc_html(soup):
+    "The page's table of contents: its h2 and h3 headings."
+    items = ''.join(f'<li class="toc-{n}"><a href="#{html.escape(i, quote=True)}">{html.escape(t)}</a></li>' for n, i, t in headings(soup))
+    return f'<nav class="toc"><h3>On this page</h3><ul>{items}</ul></nav>' if items else ''
+
+
+def search_entry(soup, url, title):
+    "The search index's record of a page: its site path, title, headings and text."
+    text = ' '.join(soup.get_text(' ', strip=True).replace('¶', ' ').split())
+    return dict(url=url, title=html.unescape(title), heads=[[t, i] for _, i, t in headings(soup)], text=text[:40000])
+
+
 def mathjax_copy():
     "Copy MathJax 3 to `_docs/mathjax/`, installed with npm into `.docs_cache/` if needed; its site path, or the CDN URL."
     es5s, npm = [ROOT/'node_modules/mathjax/es5', CACHE/'node_modules/mathjax/es5'], None
@@ -176,19 +258,19 @@ def mathjax_copy():
     return 'mathjax/tex-chtml-full.js'
 
 
-def page_html(page, body, sidebar, up, mathjax, site):
-    "A whole page: header, sidebar, the page's title and content, MathJax."
-    gh = next((i['href'] for i in site.get('navbar', {}).get('right', []) if 'github' in i.get('href', '')), '')
+def page_html(page, body, sidebar, up, mathjax, site, toc=''):
+    "A whole page: header with the search box, sidebar, the page's title and content, its table of contents, MathJax."
     name, title, desc, site_desc = map(html.escape, (site.get('title', ''), page.title, page.description, site.get('description', '')))
     desc = re.sub(r'`([^`]+)`', r'<code>\1</code>', desc)
     head = f'<h1 class="title">{title}</h1>' + (f'<p class="description">{desc}</p>' if desc else '') if page.title_removed else ''
     return f'''<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{title} – {name}</title><link rel="stylesheet" href="{up}site.css">
-<script>{MATHJAX_CONFIG}</script><script defer src="{mathjax if mathjax.startswith('http') else up + mathjax}"></script></head>
+<script>{MATHJAX_CONFIG}</script><script defer src="{mathjax if mathjax.startswith('http') else up + mathjax}"></script>
+<script src="{up}search_index.js"></script><script src="{up}search.js"></script></head>
 <body><header class="site-header"><a class="site-title" href="{up}index.html">{name}</a><span class="site-desc">{site_desc}</span>
-{f'<a class="github" href="{gh}">GitHub</a>' if gh else ''}</header>
-<div class="layout"><nav class="sidebar">{sidebar}</nav><main class="content">{head}{body}</main></div></body></html>
+<div class="search"><input id="search" type="search" placeholder="Search" aria-label="Search the site" data-up="{up}"><div id="search-results" hidden></div></div></header>
+<div class="layout"><nav class="sidebar">{sidebar}</nav><main class="content">{head}{body}</main>{toc}</div></body></html>
 '''
 
 
@@ -199,7 +281,8 @@ def build_offline():
     shutil.rmtree(DOCS, ignore_errors=True); DOCS.mkdir(parents=True)
     (DOCS/'site.css').write_text(SITE_CSS + HtmlFormatter(style='default').get_style_defs('.highlight'))
     site, mathjax = yaml.safe_load((PROC/'_quarto.yml').read_text())['website'], mathjax_copy()
-    pages, failed = {}, []
+    (DOCS/'search.js').write_text(SEARCH_JS)
+    pages, failed, index = {}, [], []
     for p in sorted(p for p in PROC.rglob('*.ipynb') if not any(s[0] in '_.' for s in p.relative_to(PROC).parts)):
         try: pages[p] = load_page(p)
         except Exception as e: failed.append(f'{p.relative_to(PROC)}: {type(e).__name__}: {e}')
@@ -214,9 +297,12 @@ def build_offline():
             soup = BeautifulSoup(exporter.from_notebook_node(page.node)[0], 'html.parser')
             out.parent.mkdir(parents=True, exist_ok=True)
             fix_links(soup, p, out)
-            out.write_text(page_html(page, str(soup), sidebar_html(sections, titles, p, up), up, mathjax, site), encoding='utf-8')
+            link_signatures(soup, rel.parent)
+            out.write_text(page_html(page, str(soup), sidebar_html(sections, titles, p, up), up, mathjax, site, toc_html(soup)), encoding='utf-8')
+            index.append(search_entry(soup, html_name(rel), titles[p]))
             print(f'{rel!s:40} -> {out.relative_to(ROOT)!s:40} {page.title!r} ({len(page.node.cells)} cells)')
         except Exception as e: failed.append(f'{rel}: {type(e).__name__}: {e}')
+    (DOCS/'search_index.js').write_text('window.SEARCH_INDEX = ' + json.dumps(index, ensure_ascii=False) + ';\n', encoding='utf-8')
     if failed: sys.exit('error: these pages failed to render:\n  ' + '\n  '.join(failed))
     if not (DOCS/'index.html').exists():
         print('warning: no nbs/index.ipynb; _docs/index.html is a placeholder with only the sidebar')
