@@ -17,3 +17,14 @@ def test_notebook(nb):
     force = [f for f in os.environ.get('GN_TEST_FLAGS', '').split(',') if f]
     ok, secs = run_notebook(nb, skip_flags=FLAGS, force_flags=force, showerr=True)
     assert ok, f"notebook {nb.relative_to(ROOT)} failed (traceback above)"
+
+
+GPU_NOTEBOOKS = [p for p in NOTEBOOKS if '#| cuda' in p.read_text()]
+
+@pytest.mark.parametrize('nb', GPU_NOTEBOOKS, ids=[p.name for p in GPU_NOTEBOOKS])
+def test_runs_as_a_document_on_cpu(nb):
+    "A notebook with GPU cells runs to the end as a document on a machine without CUDA: its GPU cells included, they guard themselves."
+    import torch
+    if torch.cuda.is_available(): pytest.skip('CUDA is here: the GPU cells run for real in test_notebook')
+    ok, _ = run_notebook(nb, skip_flags=[f for f in FLAGS if f != 'cuda'], force_flags=['cuda'], showerr=True)
+    assert ok, f"{nb.relative_to(ROOT)} fails when its GPU cells run on a CPU (traceback above)"
