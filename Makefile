@@ -18,7 +18,7 @@ $(STAMP): requirements-lock.txt settings.ini setup.py
 
 ## The main job: grow a tiny ResNet-18 on CIFAR-10, compare with the baselines, write a report
 demo: $(STAMP)
-	$(BIN)/growing_nets --preset quick --out runs/quick
+	$(BIN)/growing_nets --preset quick --out runs/quick --overwrite
 
 ## Notebooks clean and in step with the package, then every test (each notebook is a pytest case)
 test: $(STAMP) check-sync pytest

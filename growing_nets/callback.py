@@ -4,14 +4,16 @@
 
 # %% ../nbs/12_callback.ipynb #cf24a789
 from __future__ import annotations
-import math, time, warnings
+import math, os, random, time, warnings
+from pathlib import Path
+import numpy as np
 from collections import deque
 import torch
 from torch import nn
 from .core import count_params, count_flops
 import pandas as pd
 from fastcore.basics import patch
-from fastai.callback.core import Callback
+from fastai.callback.core import Callback, CancelEpochException
 from fastai.learner import Learner, Recorder
 from fastai.optimizer import Optimizer
 from .pairs import LayerPair
@@ -22,7 +24,8 @@ from .growth import grow_step
 
 # %% auto #0
 __all__ = ['rebuild_optimizer', 'GrowthCallback', 'event_line', 'resize_to_state', 'load_grown_state', 'keep_resizable',
-           'save_grown', 'load_grown']
+           'save_grown', 'load_grown', 'rng_state', 'set_rng_state', 'save_checkpoint', 'load_checkpoint', 'Checkpoint',
+           'Resume']
 
 # %% ../nbs/12_callback.ipynb #c5c65b03
 def _pad_to(t:torch.Tensor, shape) -> torch.Tensor:
@@ -137,6 +140,7 @@ def after_batch(self:GrowthCallback):
 
 @patch
 def after_epoch(self:GrowthCallback):
+    if self.learn.epoch < getattr(self.learn, 'resume_epoch', 0): return   # an epoch a resumed fit skips: done before the checkpoint
     last = self.learn.epoch + 1 == self.learn.n_epoch       # neurons added now would go untrained, unless another fit follows
     if self.policy.unit == 'epoch' and self.policy.due(self.learn.epoch + 1) and (self.grow_after_last or not last): self.grow()
 
@@ -329,3 +333,77 @@ def load_grown(learn:Learner, file) -> Learner:
     growth = getattr(learn, 'growth', None)
     if isinstance(growth, GrowthCallback): growth.records = list(ckpt.get('history', []))
     return learn
+
+# %% ../nbs/12_callback.ipynb #c4ec0002
+def rng_state(learn:Learner) -> dict:
+    "The state of every random generator a fit draws from: Python's, NumPy's, torch's, and each of `learn.dls`' loaders."
+    return dict(python=random.getstate(), numpy=np.random.get_state(), torch=torch.get_rng_state(),
+                cuda=torch.cuda.get_rng_state_all() if torch.cuda.is_available() else [], loaders=[dl.rng.getstate() for dl in learn.dls.loaders])
+
+def set_rng_state(learn:Learner, state:dict):
+    "Restore the generators saved by `rng_state`."
+    random.setstate(state['python']); np.random.set_state(state['numpy']); torch.set_rng_state(state['torch'])
+    if state['cuda'] and torch.cuda.is_available(): torch.cuda.set_rng_state_all(state['cuda'])
+    for dl, s in zip(learn.dls.loaders, state['loaders']): dl.rng.setstate(s)
+
+def save_checkpoint(learn:Learner, file, epochs_done:int, meta:dict|None=None):
+    "Write `learn`'s whole training state after `epochs_done` epochs to `file`, atomically (a temporary file, then a rename)."
+    rec, file = learn.recorder, Path(file)
+    state = dict(format='growing_nets checkpoint 1', epoch=epochs_done, meta=meta or {}, train_iter=learn.train_iter,
+                 model={k: v.detach().cpu() for k, v in learn.model.state_dict().items()}, opt=learn.opt.state_dict(),
+                 recorder=dict(values=list(rec.values), losses=list(rec.losses), lrs=list(rec.lrs), iters=list(rec.iters),
+                               smooth=(rec.smooth_loss.count, rec.smooth_loss.val)),
+                 callbacks={cb.name: cb.checkpoint_state() for cb in learn.cbs if hasattr(cb, 'checkpoint_state')}, rng=rng_state(learn))
+    tmp = file.with_name(file.name + '.tmp')
+    torch.save(state, tmp)
+    os.replace(tmp, file)
+
+def load_checkpoint(learn:Learner, file, meta:dict|None=None) -> dict:
+    "Load a checkpoint of `save_checkpoint` into `learn` (the model resized to it, the optimizer rebuilt with its state); `ValueError` for a file that is no checkpoint, or one written with other `meta`."
+    try: ck = torch.load(file, map_location='cpu', weights_only=False)
+    except Exception as e: raise ValueError(f"{file} is not a readable checkpoint ({type(e).__name__}); remove it to start afresh") from e
+    if not isinstance(ck, dict) or ck.get('format') != 'growing_nets checkpoint 1': raise ValueError(f"{file} is not a growing_nets checkpoint")
+    if meta is not None and ck['meta'] != meta:
+        keys = sorted(k for k in set(ck['meta']) | set(meta) if ck['meta'].get(k) != meta.get(k))
+        raise ValueError(f"{file} was written by a run with other settings ({', '.join(map(str, keys))}); remove it, or resume with the same settings")
+    dev = next(iter(learn.model.parameters())).device
+    load_grown_state(learn.model, ck['model']); learn.model.to(dev)
+    learn.create_opt(); learn.opt.load_state_dict(ck['opt'])
+    for p, s in learn.opt.state.items(): learn.opt.state[p] = {k: v.to(p.device) if torch.is_tensor(v) else v for k, v in s.items()}
+    for cb in learn.cbs:
+        if cb.name in ck['callbacks'] and hasattr(cb, 'load_checkpoint_state'): cb.load_checkpoint_state(ck['callbacks'][cb.name])
+    return ck
+
+# %% ../nbs/12_callback.ipynb #c4ec0003
+class Checkpoint(Callback):
+    "Save the whole training state to `file` at the end of every epoch (see `save_checkpoint`); `meta` is kept with it."
+    order = 100  # last: after every other callback (recorder, growth, FLOP meter) has finished the epoch
+    def __init__(self, file, meta:dict|None=None): self.file, self.meta = Path(file), meta
+    def after_epoch(self):
+        if self.epoch >= getattr(self.learn, 'resume_epoch', 0): save_checkpoint(self.learn, self.file, self.epoch + 1, self.meta)
+
+class Resume(Callback):
+    "Continue a `fit` from the checkpoint `ck` loaded by `load_checkpoint`: its epochs are skipped, then the recorder, the iteration count and the generators are as they were."
+    order = 70   # after the recorder's and growth's `after_epoch`, before `Checkpoint`
+    def __init__(self, ck:dict): self.ck = ck
+    def before_fit(self): self.learn.resume_epoch = self.ck['epoch']
+    def before_epoch(self):
+        if self.epoch < self.ck['epoch']: raise CancelEpochException
+    def after_epoch(self):
+        if self.epoch != self.ck['epoch'] - 1: return
+        rec, saved = self.learn.recorder, self.ck['recorder']
+        rec.values, rec.losses, rec.lrs, rec.iters = list(saved['values']), list(saved['losses']), list(saved['lrs']), list(saved['iters'])
+        rec.smooth_loss.count, rec.smooth_loss.val = saved['smooth']
+        self.learn.train_iter = self.ck['train_iter']
+        set_rng_state(self.learn, self.ck['rng'])
+    def after_fit(self): self.learn.__dict__.pop('resume_epoch', None)
+
+@patch
+def checkpoint_state(self:GrowthCallback) -> dict:
+    "What a checkpoint keeps of the callback: history, skips, the fit under way, the method's own state (random growth's draws)."
+    return dict(records=list(self.records), skips=list(self.skips), fit_index=self.fit_index, method=dict(vars(self.method)))
+
+@patch
+def load_checkpoint_state(self:GrowthCallback, state:dict):
+    self.records, self.skips, self.n_fits = list(state['records']), list(state['skips']), state['fit_index']   # the fit resumed keeps its index
+    vars(self.method).update(state['method'])

@@ -20,18 +20,20 @@ def _fail(msg:str): raise SystemExit(f"error: {msg}")
 def _interrupted(out:str) -> str:
     "What an interrupted command leaves in its folder, in one line."
     p = Path(out)
-    done = sorted(f.stem[len('metrics_'):] for f in p.glob('metrics_*.csv'))
-    kept = (f"{out} keeps config.json" + (f" and the finished runs ({', '.join(done)})" if done else '')) if (p / 'config.json').exists() else 'nothing was written'
-    return f"interrupted: {kept}; results.csv and report.md are written only when every run has finished"
+    if not (p / 'config.json').exists(): return "interrupted: nothing was written"
+    done = sorted(f.stem[len('run_'):] for f in p.glob('run_*.json'))
+    return (f"interrupted: {out} keeps config.json" + (f", the finished runs ({', '.join(done)})" if done else '')
+            + (" and a checkpoint of the run under way" if any(p.glob('checkpoint_*.pth')) else '')
+            + "; the same command with --resume continues where it stopped")
 
-def _run(cfg:dict, runs:list[str], out:str, quiet:bool):
+def _run(cfg:dict, runs:list[str], out:str, quiet:bool, earlier:str):
     "Check everything (data included) before writing anything, say what will run, run it; every error, and Ctrl-C, ends in one line."
     try:
         check_config(cfg, runs)
         cfg['device'] = str(get_device(cfg['device']))
         check_data(cfg)
         print(f"growing_nets {__version__}: {', '.join(runs)}; {describe(cfg)}; report: {Path(out) / 'report.md'}", flush=True)
-        results, _, report = run_experiment(cfg, runs, out, show_progress=not quiet)
+        results, _, report = run_experiment(cfg, runs, out, show_progress=not quiet, earlier=earlier)
     except (FileNotFoundError, ValueError) as e: _fail(str(e))
     except KeyboardInterrupt: _fail(_interrupted(out))
     print(results[['run', 'accuracy', 'params', 'train_gflops', 'seconds']].to_string(index=False))
@@ -61,6 +63,8 @@ def grow(preset:str='demo', # demo (digits, seconds), quick (CIFAR-10 subset, mi
          device:str=None, # cpu, cuda, cuda:1...; default: CUDA when available
          out:str='runs/demo', # output folder
          quiet:store_true=False, # no progress bars
+         resume:store_true=False, # continue the run in --out: finished runs kept, the interrupted one from its last epoch
+         overwrite:store_true=False, # replace the run in --out
         ):
     "Grow a tiny network with TINY and compare it with GradMax, random growth and the fixed network; write a report."
     if preset not in PRESETS: _fail(f"unknown preset {preset!r}; choose one of {', '.join(PRESETS)}")
@@ -69,7 +73,8 @@ def grow(preset:str='demo', # demo (digits, seconds), quick (CIFAR-10 subset, mi
     cfg = dict(PRESETS[preset], **{k: v for k, v in given.items() if v is not None}, preset=preset, policy=policy, seed=seed, data=data, device=device)
     runs = [m.strip() for m in methods.split(',') if m.strip()]
     if bad := [m for m in runs if m not in METHODS]: _fail(f"unknown method(s) {', '.join(bad)}; choose from {', '.join(METHODS)}")
-    _run(cfg, runs, out, quiet)
+    if resume and overwrite: _fail('--resume and --overwrite exclude each other')
+    _run(cfg, runs, out, quiet, 'resume' if resume else 'overwrite' if overwrite else 'refuse')
 
 # %% ../nbs/14_cli.ipynb #50fa0ad7
 @call_parse

@@ -22,14 +22,14 @@ from .data import digits_dls, cifar_dls, find_cifar
 from .models import GrowingMLP, resnet18_grow, GrowingVGG
 from .methods import get_method
 from .policies import EveryPair, BestPairs, BottleneckThreshold
-from .callback import GrowthCallback, save_grown
+from .callback import GrowthCallback, save_grown, Checkpoint, Resume, load_checkpoint
 
 # %% auto #0
 __all__ = ['PRESETS', 'GROWTH_OPTIONS', 'METHODS', 'DATASETS', 'MODELS', 'POLICIES', 'STYLES', 'NOISE', 'HISTORY_COLS',
-           'CONFIG_IGNORED', 'check_config', 'make_model', 'target_widths', 'make_dls', 'check_data', 'describe',
-           'make_learner', 'FlopsMeter', 'growth_callback', 'epoch_metrics', 'run_one', 'training_figure',
-           'widths_figure', 'write_report', 'prepare_out', 'run_experiment', 'config_differences', 'summarize_runs',
-           'compare_runs']
+           'RUN_FILES', 'CONFIG_IGNORED', 'check_config', 'make_model', 'target_widths', 'make_dls', 'check_data',
+           'describe', 'make_learner', 'FlopsMeter', 'growth_callback', 'epoch_metrics', 'run_meta', 'run_one',
+           'training_figure', 'widths_figure', 'write_report', 'prepare_out', 'run_experiment', 'config_differences',
+           'summarize_runs', 'compare_runs']
 
 # %% ../nbs/13_experiment.ipynb #90ca92ad
 PRESETS = {
@@ -112,14 +112,19 @@ def make_learner(cfg:dict, dls, model:nn.Module, cbs=None) -> Learner:
 class FlopsMeter(Callback):
     "Accumulate training FLOPs epoch by epoch, at the model's size at the start of each epoch, and the wall time."
     order = 90
-    def before_fit(self): self.total, self.per_epoch, self.seconds, self._t0 = 0, [], [], time.perf_counter()
+    def before_fit(self):
+        self.total, self.per_epoch, self.seconds, self._t0 = 0, [], [], time.perf_counter()
+        if getattr(self, '_resumed', None): self.total, self.per_epoch, self.seconds = self._resumed; self._t0 -= self.seconds[-1] if self.seconds else 0
     def before_epoch(self): self._per_sample = None
     def before_batch(self):
         if self.training and self._per_sample is None: self._per_sample = count_flops(self.learn.model, self.learn.xb[0][:1], training=True)
     def after_epoch(self):
+        if self.epoch < getattr(self.learn, 'resume_epoch', 0): return      # done before the checkpoint a fit resumes from
         n = len(self.learn.dls.train) * self.learn.dls.train.bs
         self.total += (self._per_sample or 0) * n; self.per_epoch.append(self.total)
         self.seconds.append(time.perf_counter() - self._t0)   # validation and growth after the epoch included
+    def checkpoint_state(self) -> dict: return dict(total=self.total, per_epoch=list(self.per_epoch), seconds=list(self.seconds))
+    def load_checkpoint_state(self, s:dict): self._resumed = (s['total'], list(s['per_epoch']), list(s['seconds']))
 
 # %% ../nbs/13_experiment.ipynb #e3a1c004
 def growth_callback(cfg:dict, model:nn.Module, method:str, verbose:bool=False) -> GrowthCallback:
@@ -144,11 +149,17 @@ def epoch_metrics(learn:Learner, meter:FlopsMeter, records:list[dict], params0:i
     return pd.DataFrame([dict(run=method, epoch=e + 1, train_loss=v[0], valid_loss=v[1], accuracy=v[2], params=n_params[e],
                               train_flops=meter.per_epoch[e], seconds=meter.seconds[e]) for e, v in enumerate(learn.recorder.values)])
 
+# %% ../nbs/13_experiment.ipynb #e3a1c012
+def run_meta(cfg:dict) -> dict:
+    "What a checkpoint must share with the run that resumes it: the configuration, but for where the data and the device are."
+    return {k: v for k, v in cfg.items() if k not in ('data', 'device')}
+
 # %% ../nbs/13_experiment.ipynb #e38eb070
 def run_one(cfg:dict, # a checked configuration (see PRESETS)
             method:str, # 'tiny', 'gradmax', 'random', or 'fixed' (the target-size network, no growth)
             out:Path|None=None, # folder where metrics and the model are written
             show_progress:bool=True,
+            resume:bool=False, # continue from the run's checkpoint in `out`, if there is one
            ) -> tuple[dict, list[dict]]:
     "Train one network of `cfg`, grown by `method` (or fixed at the target size); returns (summary, growth records)."
     seed_everything(cfg['seed'])
@@ -157,13 +168,15 @@ def run_one(cfg:dict, # a checked configuration (see PRESETS)
     model = make_model(cfg, cfg['target'] if method == 'fixed' else cfg['start']).to(dev)
     meter, cbs = FlopsMeter(), []
     if method != 'fixed': cbs.append(growth_callback(cfg, model, method, verbose=show_progress))   # a line per growth event
-    learn = make_learner(cfg, dls, model, cbs=[meter, *cbs])
+    ck_file, meta = (out / f"checkpoint_{method}.pth" if out is not None else None), dict(run_meta(cfg), method=method)
+    learn = make_learner(cfg, dls, model, cbs=[meter, *cbs, *([Checkpoint(ck_file, meta)] if ck_file else [])])
     params0, t0 = count_params(model), time.perf_counter()
-    fit = lambda: learn.fit_one_cycle(cfg['epochs'], cfg['lr'])
+    ck = load_checkpoint(learn, ck_file, meta) if resume and ck_file and ck_file.exists() else None   # a run killed before: go on
+    fit = lambda: learn.fit_one_cycle(cfg['epochs'], cfg['lr'], cbs=[Resume(ck)] if ck else None)
     if show_progress: fit()
     else:
         with learn.no_bar(), learn.no_logging(): fit()
-    seconds = time.perf_counter() - t0
+    seconds = time.perf_counter() - t0 + (ck['callbacks']['flops_meter']['seconds'][-1] if ck else 0)
     records = [dict(r, run=method) for r in (cbs[0].records if cbs else [])]
     metrics = epoch_metrics(learn, meter, records, params0, method)
     if out is not None:
@@ -251,29 +264,46 @@ HISTORY_COLS = ['run', 'epoch', 'iter', 'pair', 'method', 'neurons_proposed', 'n
                 'bottleneck_after', 'relative_bottleneck', 'gain', 'gamma', 'gamma_at_edge', 'loss_before', 'loss_after', 'expected_change',
                 'measured_change', 'valid_loss_before', 'valid_loss_after', 'params', 'flops', 'seconds']
 
-def prepare_out(out:str|Path) -> Path:
-    "Create the folder `out` (or check it is writable) and remove the results of an earlier run; `ValueError` when it cannot be written."
+RUN_FILES = ('report.md', 'results.csv', 'growth_history.csv', 'config.json', 'metrics_*.csv', 'model_*.pth', 'run_*.json', 'checkpoint_*.pth', '*.png')
+
+def prepare_out(out:str|Path,
+                earlier:str='refuse', # what to do with the files of an earlier run there: 'refuse', 'resume' (keep them) or 'overwrite'
+               ) -> Path:
+    "Create the folder `out` (or check it is writable); `ValueError` when it cannot be written, or holds an earlier run and `earlier` is 'refuse'."
     p = Path(out)
+    found = sorted(x.name for pat in RUN_FILES for x in p.glob(pat)) if p.is_dir() else []
+    if found and earlier == 'refuse':
+        raise ValueError(f"{out} holds an earlier run ({', '.join(found[:4])}{', ...' if len(found) > 4 else ''}): "
+                         "--resume continues it, --overwrite replaces it, or choose another --out")
     try:
         p.mkdir(parents=True, exist_ok=True)
         probe = p / '.write_test'; probe.write_text(''); probe.unlink()
     except OSError as e: raise ValueError(f"cannot write to the output folder {str(out)!r}: {e.strerror}") from e
-    for f in ['report.md', 'results.csv', 'growth_history.csv', 'config.json', *[x.name for x in p.glob('metrics_*.csv')], *[x.name for x in p.glob('model_*.pth')], *[x.name for x in p.glob('*.png')]]:
-        (p / f).unlink(missing_ok=True)
+    if earlier == 'overwrite':
+        for f in found: (p / f).unlink(missing_ok=True)
     return p
 
+# %% ../nbs/13_experiment.ipynb #e3a1c013
 def run_experiment(cfg:dict, # a checked configuration
                    runs:list[str], # 'tiny', 'gradmax', 'random', 'fixed', in the order they are trained
                    out:str|Path, # the run folder
                    show_progress:bool=True,
+                   earlier:str='refuse', # an earlier run in `out`: 'refuse', 'resume' it (finished runs kept, the interrupted one continued) or 'overwrite' it
                   ) -> tuple[pd.DataFrame, pd.DataFrame, Path]:
     "Train each of `runs` with `cfg` and write every file of the folder `out`; returns the results, the growth history and the report's path."
-    outp = prepare_out(out)
+    outp = prepare_out(out, earlier)
+    before = json.loads((outp / 'config.json').read_text()) if earlier == 'resume' and (outp / 'config.json').exists() else None
+    if before is not None and run_meta(before) != run_meta(dict(cfg, methods=runs)):
+        raise ValueError(f"{out} holds a run of other settings: resume it with the same options, or use --overwrite")
     (outp / 'config.json').write_text(json.dumps(dict(cfg, methods=runs), indent=2))
     summaries, history = [], []
     for m in runs:
-        print(f"== {m} ==", flush=True)
-        s, recs = run_one(cfg, m, outp, show_progress=show_progress)
+        done = outp / f"run_{m}.json"                   # a finished run: its summary and growth records
+        if earlier == 'resume' and done.exists(): s, recs = json.loads(done.read_text()).values(); print(f"== {m}: finished before ==", flush=True)
+        else:
+            print(f"== {m} ==", flush=True)
+            s, recs = run_one(cfg, m, outp, show_progress=show_progress, resume=earlier == 'resume')
+            done.write_text(json.dumps(dict(summary=s, records=recs), default=str))
         summaries.append(s); history += recs
     results, hist = pd.DataFrame(summaries), pd.DataFrame(history, columns=HISTORY_COLS)
     hist.to_csv(outp / 'growth_history.csv', index=False)
@@ -308,7 +338,7 @@ def compare_runs(folders:list[str|Path], out:str|Path,
                          for k, vals in diff.items()) + "): compare runs of one configuration (other seeds), or pass --force")
     res = pd.concat([pd.read_csv(d / 'results.csv').assign(folder=str(d)) for d in folders], ignore_index=True)
     table = summarize_runs(res)
-    o = prepare_out(out)
+    o = prepare_out(out, 'overwrite')
     table.to_csv(o / 'comparison.csv', index=False); res.to_csv(o / 'all_results.csv', index=False)
     import matplotlib; matplotlib.use('Agg')
     import matplotlib.pyplot as plt

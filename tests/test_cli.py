@@ -67,6 +67,29 @@ def test_ctrl_c_ends_in_one_line(tmp_path):
     assert err.strip().startswith('error: interrupted:') and 'keeps config.json' in err and len(err.strip().splitlines()) == 1, err
     assert not (tmp_path / 'run' / 'report.md').exists()
 
+def test_killed_run_resumes_exactly(tmp_path):
+    "A run killed (SIGKILL) in the middle of its second method resumes, and ends as the same run never interrupted."
+    import pandas as pd
+    args = ['--preset', 'demo', '--methods', 'random,tiny', '--epochs', '5', '--every', '1', '--quiet']
+    assert run(*args, '--out', str(tmp_path / 'ref')).returncode == 0
+    p = subprocess.Popen([str(EXE), *args, '--out', str(tmp_path / 'run')], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    ck, t0 = tmp_path / 'run' / 'checkpoint_tiny.pth', time.time()
+    while not ck.exists() and p.poll() is None and time.time() - t0 < 300: time.sleep(0.05)
+    p.kill(); p.wait()
+    assert ck.exists() and not (tmp_path / 'run' / 'results.csv').exists(), 'the run was not killed in the middle of its second method'
+    r = run(*args, '--out', str(tmp_path / 'run'))                     # the folder holds a run: nothing is deleted without being asked
+    assert r.returncode != 0 and '--resume continues it' in r.stderr and ck.exists()
+    r = run(*args[:-1], '--epochs', '6', '--quiet', '--out', str(tmp_path / 'run'), '--resume')   # other settings: refused
+    assert r.returncode != 0 and 'other settings' in r.stderr
+    r = run(*args, '--out', str(tmp_path / 'run'), '--resume')
+    assert r.returncode == 0, r.stderr
+    assert 'random: finished before' in r.stdout
+    cols = ['run', 'accuracy', 'valid_loss', 'params', 'widths', 'growth_events', 'train_gflops']
+    a, b = (pd.read_csv(tmp_path / d / 'results.csv')[cols] for d in ('ref', 'run'))
+    pd.testing.assert_frame_equal(a, b)
+    a, b = (pd.read_csv(tmp_path / d / 'growth_history.csv').drop(columns='seconds') for d in ('ref', 'run'))
+    pd.testing.assert_frame_equal(a, b)
+
 def test_corrupt_archive(broken_archive, tmp_path):
     r = run('--preset', 'quick', '--methods', 'tiny', '--data', str(broken_archive), '--quiet', '--out', str(tmp_path / 'run'))
     assert r.returncode != 0 and 'corrupt or truncated' in r.stderr

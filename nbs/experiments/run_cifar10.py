@@ -34,7 +34,7 @@ def run(seed:int, name:str, scale:str='cpu'):
     out.mkdir(parents=True, exist_ok=True)
     cfg, method = config(seed, name, scale), VARIANTS[name][0]
     t0 = time.perf_counter()
-    summary, records = run_one(cfg, method, out, show_progress=False)
+    summary, records = run_one(cfg, method, out, show_progress=False, resume=True)   # a run killed before goes on from its last epoch
     pd.DataFrame(records, columns=HISTORY_COLS).to_csv(out / 'growth_history.csv', index=False)
     (out / 'config.json').write_text(json.dumps(cfg, indent=1, default=str))
     pd.DataFrame([dict(summary, run=name, method=method, seed=seed)]).to_csv(out / 'results.csv', index=False)   # written last: the run is done
