@@ -122,7 +122,8 @@ def before_fit(self:GrowthCallback):
     if self.learn.opt is not None and not _holds_model_params(self.learn): rebuild_optimizer(self.learn, before or {})   # a grown model was loaded
     self.red = self.reduction or loss_reduction(self.learn.loss_func)
     if self.red not in ('mean', 'sum'): raise ValueError(f"reduction must be 'mean' or 'sum', got {self.red!r}")
-    self.get_pairs()
+    for i, p in enumerate(self.get_pairs()):
+        if (cap := self.policy.cap(i, p)) is not None and p.width > cap: warnings.warn(f"{p.name or p} is {p.width} wide, beyond its cap of {cap}: it will not grow")
     if getattr(self.learn, 'opt', None) is not None and type(self.learn.opt).__name__ == 'OptimWrapper':
         raise TypeError("GrowthCallback carries the state of fastai optimizers (SGD, Adam, ...); wrapped PyTorch optimizers are not supported")
     self.buffer = deque(maxlen=self.stat_batches + self.held_batches)

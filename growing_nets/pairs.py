@@ -49,6 +49,13 @@ class LayerPair:
     def grad_rows(self, g:torch.Tensor) -> torch.Tensor:
         "Rows of the gradient at the second layer's output (V up to sign and scale)."
         return grad_rows(self.second, g)
+    def __post_init__(self):
+        for m in (self.first, self.second):
+            if not isinstance(m, nn.Linear): raise TypeError(f"{self}: a LayerPair joins two nn.Linear layers, not {type(m).__name__}; "
+                                                              "ConvPair joins two convolutions, ConvLinearPair a convolution and a linear layer")
+        if self.first.out_features != self.second.in_features:
+            raise ValueError(f"{self}: the first layer has {self.first.out_features} outputs but the second {self.second.in_features} inputs")
+
     @property
     def normalised(self) -> bool:
         "Whether a normalisation layer between the two layers grows with the neurons (their entries there need `calibrate`)."

@@ -4,6 +4,7 @@
 
 # %% ../nbs/06_statistics.ipynb #30a863f0
 from __future__ import annotations
+import math
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Callable
@@ -230,8 +231,9 @@ def stats(self:StatsCollector, pair:LayerPair|int) -> PairStats:
     if ps is None or ps.n == 0: raise ValueError(f"no statistics were collected for {p}: run forward and backward passes inside the collector first")
     second, S2, n = self.sums_of(p.second), self.gram2(p), ps.n
     if len({n, second.S.n, S2.n}) != 1: raise RuntimeError(f"inconsistent sample counts {({n, second.S.n, S2.n})} for {p}: hooks were attached in the middle of a step")
+    if not math.isfinite(trace_E := float(second.trace_E) / n): raise ValueError(f"tr(E) of {p} is not finite (NaN or infinite gradients): no growth from these statistics")
     PM2, dS = ps.cross / n, second.S.total.shape[0]
-    return PairStats(S=second.S.mean(), M=second.nM() / n, trace_E=float(second.trace_E) / n,
+    return PairStats(S=second.S.mean(), M=second.nM() / n, trace_E=trace_E,
                      S2=S2.mean(), M2=PM2[:, dS:], P=PM2[:, :dS], n=n)
 
 @patch
