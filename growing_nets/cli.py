@@ -32,6 +32,7 @@ def _run(cfg:dict, runs:list[str], out:str, quiet:bool, earlier:str):
         check_config(cfg, runs)
         cfg['device'] = str(get_device(cfg['device']))
         check_data(cfg)
+        prepare_out(out, earlier)                            # an earlier run there: refused now, unless resumed or overwritten
         print(f"growing_nets {__version__}: {', '.join(runs)}; {describe(cfg)}; report: {Path(out) / 'report.md'}", flush=True)
         results, _, report = run_experiment(cfg, runs, out, show_progress=not quiet, earlier=earlier)
     except (FileNotFoundError, ValueError) as e: _fail(str(e))
@@ -96,7 +97,7 @@ def _option(a:str) -> str:
 
 def main():
     "Entry point of the `growing_nets` console script: `growing_nets [options]`, `growing_nets compare RUN_DIR...`, `growing_nets --version`."
-    if sys.argv[1:] == ['--version']: print(f"growing_nets {__version__}"); return
+    if '--version' in sys.argv[1:]: print(f"growing_nets {__version__}"); return
     f, argv = (compare, sys.argv[2:]) if len(sys.argv) > 1 and sys.argv[1] == 'compare' else (grow, sys.argv[1:])
     p = anno_parser(f)
     p.prog = 'growing_nets compare' if f is compare else 'growing_nets'
