@@ -10,7 +10,7 @@ import numpy as np
 from collections import deque
 import torch
 from torch import nn
-from .core import count_params, count_flops
+from .core import count_params, count_flops, model_device
 import pandas as pd
 from fastcore.basics import patch
 from fastai.callback.core import Callback, CancelEpochException
@@ -23,9 +23,9 @@ from .policies import GrowthPolicy, EveryPair, BestPairs, BottleneckThreshold  #
 from .growth import grow_step
 
 # %% auto #0
-__all__ = ['rebuild_optimizer', 'GrowthCallback', 'event_line', 'resize_to_state', 'load_grown_state', 'keep_resizable',
-           'save_grown', 'load_grown', 'rng_state', 'set_rng_state', 'save_checkpoint', 'load_checkpoint', 'Checkpoint',
-           'Resume']
+__all__ = ['rebuild_optimizer', 'skipped_on_resume', 'GrowthCallback', 'event_line', 'resize_to_state', 'load_grown_state',
+           'keep_resizable', 'save_grown', 'load_grown', 'rng_state', 'set_rng_state', 'save_checkpoint',
+           'load_checkpoint', 'Checkpoint', 'Resume']
 
 # %% ../nbs/12_callback.ipynb #c5c65b03
 def _pad_to(t:torch.Tensor, shape) -> torch.Tensor:
@@ -52,6 +52,10 @@ def rebuild_optimizer(learn:Learner, old_params:dict[str, nn.Parameter]):
         if p_old is None or p_old not in old.state: continue
         new.state[p] = {k: _pad_to(v, p.shape) if torch.is_tensor(v) and v.shape == p_old.shape and v.shape != p.shape
                         else v for k, v in old.state[p_old].items()}
+
+def skipped_on_resume(learn:Learner) -> bool:
+    "Whether the current epoch is one a resumed fit skips (it was done before the checkpoint): callbacks leave it alone."
+    return learn.epoch < getattr(learn, 'resume_epoch', 0)
 
 def _holds_model_params(learn:Learner) -> bool:
     "Whether every parameter of `learn.opt` is still one of the model's (not after a grown model was loaded)."
@@ -141,7 +145,7 @@ def after_batch(self:GrowthCallback):
 
 @patch
 def after_epoch(self:GrowthCallback):
-    if self.learn.epoch < getattr(self.learn, 'resume_epoch', 0): return   # an epoch a resumed fit skips: done before the checkpoint
+    if skipped_on_resume(self.learn): return
     last = self.learn.epoch + 1 == self.learn.n_epoch       # neurons added now would go untrained, unless another fit follows
     if self.policy.unit == 'epoch' and self.policy.due(self.learn.epoch + 1) and (self.grow_after_last or not last): self.grow()
 
@@ -208,8 +212,9 @@ def grow(self:GrowthCallback):
     recs = [dict(fit=self.fit_index, epoch=self.learn.epoch, iter=self.learn.train_iter, **r, flops=flops) for r in ev['records']]
     recs[-1]['seconds'] += time.perf_counter() - t0 - sum(r['seconds'] for r in ev['records'])   # batches drawn, optimizer rebuilt
     self.records += recs
-    self._progress(event_line(recs, self.method.name))
-    if self.verbose: self._write(event_line(recs, self.method.name))
+    line = event_line(recs, self.method.name)
+    self._progress(line)
+    if self.verbose: self._write(line)
 
 # %% ../nbs/12_callback.ipynb #0f9ccd70
 def event_line(records:list[dict], method:str) -> str:
@@ -329,7 +334,7 @@ def load_grown(learn:Learner, file) -> Learner:
     "Load a model saved by `save_grown` into `learn`, resizing its layers first; the optimizer is recreated."
     ckpt = torch.load(file, map_location='cpu', weights_only=True)
     load_grown_state(learn.model, ckpt['model'])
-    learn.model.to(next(iter(learn.model.parameters())).device)
+    learn.model.to(model_device(learn.model))
     learn.opt = None
     growth = getattr(learn, 'growth', None)
     if isinstance(growth, GrowthCallback): growth.records = list(ckpt.get('history', []))
@@ -367,7 +372,7 @@ def load_checkpoint(learn:Learner, file, meta:dict|None=None) -> dict:
     if meta is not None and ck['meta'] != meta:
         keys = sorted(k for k in set(ck['meta']) | set(meta) if ck['meta'].get(k) != meta.get(k))
         raise ValueError(f"{file} was written by a run with other settings ({', '.join(map(str, keys))}); remove it, or resume with the same settings")
-    dev = next(iter(learn.model.parameters())).device
+    dev = model_device(learn.model)
     load_grown_state(learn.model, ck['model']); learn.model.to(dev)
     learn.create_opt(); learn.opt.load_state_dict(ck['opt'])
     for p, s in learn.opt.state.items(): learn.opt.state[p] = {k: v.to(p.device) if torch.is_tensor(v) else v for k, v in s.items()}
@@ -381,7 +386,7 @@ class Checkpoint(Callback):
     order = 100  # last: after every other callback (recorder, growth, FLOP meter) has finished the epoch
     def __init__(self, file, meta:dict|None=None): self.file, self.meta = Path(file), meta
     def after_epoch(self):
-        if self.epoch >= getattr(self.learn, 'resume_epoch', 0): save_checkpoint(self.learn, self.file, self.epoch + 1, self.meta)
+        if not skipped_on_resume(self.learn): save_checkpoint(self.learn, self.file, self.epoch + 1, self.meta)
 
 class Resume(Callback):
     "Continue a `fit` from the checkpoint `ck` loaded by `load_checkpoint`: its epochs are skipped, then the recorder, the iteration count and the generators are as they were."

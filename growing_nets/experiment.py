@@ -22,7 +22,7 @@ from .data import digits_dls, cifar_dls, find_cifar
 from .models import GrowingMLP, resnet18_grow, GrowingVGG
 from .methods import get_method
 from .policies import EveryPair, BestPairs, BottleneckThreshold
-from .callback import GrowthCallback, save_grown, Checkpoint, Resume, load_checkpoint
+from .callback import GrowthCallback, save_grown, Checkpoint, Resume, load_checkpoint, skipped_on_resume
 
 # %% auto #0
 __all__ = ['PRESETS', 'GROWTH_OPTIONS', 'METHODS', 'DATASETS', 'MODELS', 'POLICIES', 'STYLES', 'NOISE', 'HISTORY_COLS',
@@ -119,7 +119,7 @@ class FlopsMeter(Callback):
     def before_batch(self):
         if self.training and self._per_sample is None: self._per_sample = count_flops(self.learn.model, self.learn.xb[0][:1], training=True)
     def after_epoch(self):
-        if self.epoch < getattr(self.learn, 'resume_epoch', 0): return      # done before the checkpoint a fit resumes from
+        if skipped_on_resume(self.learn): return
         n = len(self.learn.dls.train) * self.learn.dls.train.bs
         self.total += (self._per_sample or 0) * n; self.per_epoch.append(self.total)
         self.seconds.append(time.perf_counter() - self._t0)   # validation and growth after the epoch included
