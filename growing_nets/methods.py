@@ -12,7 +12,7 @@ from .solver import optimal_neurons
 from .statistics import PairStats
 
 # %% auto #0
-__all__ = ['neuron_gain', 'Proposal', 'GrowthMethod', 'TINY', 'GradMax', 'RandomGrowth', 'get_method']
+__all__ = ['neuron_gain', 'Proposal', 'lambda_floor', 'GrowthMethod', 'TINY', 'GradMax', 'RandomGrowth', 'get_method']
 
 # %% ../nbs/08_methods.ipynb #d218c816
 def neuron_gain(N:torch.Tensor, # projected bottleneck correlation N (d_in2, d_out)
@@ -59,6 +59,12 @@ def _first_order_rate(stats:PairStats, alpha, omega, act_slope, dW=None, update_
     rate = act_slope * float((stats.M2 * (alpha.T @ omega.T)).sum()) if alpha.shape[0] else 0.0
     return rate + (update_gain if dW is not None else 0.0)
 
+def lambda_floor(scale:float, # the largest Σλ² the statistics allow: tr(E) for TINY, tr(S₂)·tr(E) for GradMax
+                 dtype:torch.dtype, # dtype of the solve
+                ) -> float:
+    "Smallest λ a neuron may have: λ² ≥ eps·scale, below which its gain cannot be told from rounding."
+    return math.sqrt(torch.finfo(dtype).eps * max(float(scale), 0.0))
+
 # %% ../nbs/08_methods.ipynb #6ed1b604
 class GrowthMethod:
     "Interface of a growth method: `propose` turns the statistics of a pair into new neurons."
@@ -74,14 +80,15 @@ class TINY(GrowthMethod):
                  abs_threshold:float=0.0, # keep λ_k ≥ abs_threshold
                  apply_update:bool=False, # also apply γ·δW* to the existing weights (the paper's TINY: no)
                  dtype:torch.dtype|None=None, # dtype of the solve (default: that of the statistics)
-                 s2_rtol:float|None=None, # eigenvalues of S₂ below s2_rtol × the largest are dropped from the whitening (default: numerical floor)
+                 s2_rtol:float=1e-5, # eigenvalues of S₂ below s2_rtol × the largest are dropped from the whitening
                 ):
         self.rel_threshold, self.abs_threshold, self.apply_update, self.dtype, self.s2_rtol = rel_threshold, abs_threshold, apply_update, dtype, s2_rtol
 
     def propose(self, stats:PairStats, max_neurons:int|None=None, act_slope:float=1.0) -> Proposal:
         st, dt = stats.to(self.dtype), stats.S2.dtype                 # solved in `dtype`, returned in the statistics' own
+        floor = max(self.abs_threshold, lambda_floor(stats.trace_E, st.S2.dtype))   # Σλ² ≤ Ψ ≤ tr(E)
         alpha, omega, lam = (t.to(dt) for t in optimal_neurons(st.S2, st.N, max_neurons, rel_threshold=self.rel_threshold,
-                                                               abs_threshold=self.abs_threshold, rtol=self.s2_rtol))
+                                                               abs_threshold=floor, rtol=self.s2_rtol))
         dW = st.dW.to(dt) if self.apply_update else None
         return Proposal(alpha, omega, lam, self.name, gain=float((lam.double()**2).sum()), bottleneck=st.bottleneck,
                         trace_E=stats.trace_E, dW=dW, update_gain=st.update_gain,
@@ -98,7 +105,8 @@ class GradMax(GrowthMethod):
 
     def propose(self, stats:PairStats, max_neurons:int|None=None, act_slope:float=1.0) -> Proposal:
         eye = torch.eye(stats.S2.shape[0], dtype=stats.S2.dtype, device=stats.S2.device)
-        alpha, omega, lam = optimal_neurons(eye, stats.M2, max_neurons, rel_threshold=self.rel_threshold, abs_threshold=self.abs_threshold)
+        floor = max(self.abs_threshold, lambda_floor(float(stats.S2.trace()) * stats.trace_E, stats.S2.dtype))   # ‖M₂‖² ≤ tr(S₂)·tr(E)
+        alpha, omega, lam = optimal_neurons(eye, stats.M2, max_neurons, rel_threshold=self.rel_threshold, abs_threshold=floor)
         gain = neuron_gain(stats.N, stats.S2, (stats.M2 @ omega).T, omega)   # fan-in along its first gradient step
         if self.zero_fan_in: alpha = torch.zeros_like(alpha)
         return Proposal(alpha, omega, lam, self.name, gain=gain, bottleneck=stats.bottleneck,

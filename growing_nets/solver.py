@@ -11,31 +11,49 @@ from .bottleneck import eigh_floored
 __all__ = ['top_singular', 'optimal_neurons']
 
 # %% ../nbs/04_solver.ipynb #13c23581
+def _start_block(m:int, b:int, like:torch.Tensor) -> torch.Tensor:
+    "An orthonormal (m, b) block drawn from a fixed seed: same statistics, same neurons."
+    g = torch.Generator().manual_seed(0)
+    return torch.linalg.qr(torch.randn(m, b, generator=g, dtype=like.dtype).to(like.device))[0]
+
+def _ritz_basis(G:torch.Tensor, k:int, b:int, tol:float, max_dim:int) -> torch.Tensor|None:
+    "Orthonormal basis (m, b) holding the top `k` eigenvectors of PSD `G`, by block Lanczos; None if not converged within `max_dim`."
+    K = X = _start_block(G.shape[0], b, G)
+    T, prev, noise = G.new_zeros(max_dim, max_dim), None, 30 * torch.finfo(G.dtype).eps
+    while True:
+        d = K.shape[1]
+        Y = G @ X
+        C = K.T @ Y                                         # the new block column of T = KᵀGK
+        T[:d, d - b:d], T[d - b:d, :d] = C, C.T
+        if d % (2 * b) == 0:                                # Ritz values, every other block
+            theta = torch.linalg.eigvalsh(T[:d, :d]).flip(0)[:k]
+            if prev is not None and bool(((theta - prev).abs() <= tol * theta + noise * theta[0]).all()): break
+            prev = theta
+        if d + b > max_dim: return None
+        for _ in range(2): Y = Y - K @ (K.T @ Y)            # full reorthogonalisation
+        X = torch.linalg.qr(Y)[0]
+        K = torch.cat([K, X], 1)
+    return K @ torch.linalg.eigh(T[:d, :d])[1][:, -b:]
+
+# %% ../nbs/04_solver.ipynb #5b0e7c21
 def top_singular(Z:torch.Tensor, # (p, m) matrix
                  k:int, # number of leading singular triplets wanted
-                 oversample:int|None=None, # extra basis vectors; default max(k, 16)
-                 max_iter:int=50, # iterations at most
-                 tol:float|None=None, # relative change of the squared Ritz values that stops the iteration (default 1e-9 in float64, 3e-4 otherwise)
+                 oversample:int=8, # the Krylov blocks have k + oversample columns
+                 tol:float|None=None, # relative change of each wanted squared Ritz value that stops the iteration (default 1e-12 in float64, 1e-5 otherwise)
+                 max_dim:int|None=None, # largest Krylov basis, default 3/4 of min(p, m); beyond it, the exact SVD
                 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-    "Leading `k` singular triplets `(U (p,k), s (k,), V (m,k))` of `Z`, by subspace iteration (exact SVD when small)."
+    "Leading `k` singular triplets `(U (p,k), s (k,), V (m,k))` of `Z`, by block Lanczos on `ZᵀZ` (exact SVD when that is cheaper)."
     p, m = Z.shape
-    k = min(k, p, m)
-    q = min(k + (max(k, 16) if oversample is None else oversample), p, m)
-    if 2 * q >= min(p, m):                              # small problem: the exact SVD is as cheap
+    if p < m: U, s, V = top_singular(Z.T, k, oversample, tol, max_dim); return V, s, U
+    k = min(k, m); b = min(k + oversample, m)
+    max_dim = min(max_dim or 3 * m // 4, m)
+    if tol is None: tol = 1e-12 if Z.dtype == torch.float64 else 1e-5
+    Vb = _ritz_basis(Z.T @ Z, k, b, tol, max_dim) if 4 * b <= max_dim else None
+    if Vb is None:
         U, s, Vh = torch.linalg.svd(Z, full_matrices=False)
         return U[:, :k], s[:k], Vh[:k].T
-    if tol is None: tol = 1e-9 if Z.dtype == torch.float64 else 3e-4
-    g = torch.Generator().manual_seed(0)                # deterministic start: same statistics, same neurons
-    Qy, _ = torch.linalg.qr(Z @ torch.randn(m, q, generator=g, dtype=Z.dtype).to(Z.device))
-    prev = None
-    for _ in range(max_iter):
-        Qy, _ = torch.linalg.qr(Z @ (Z.T @ Qy))
-        C = Qy.T @ Z
-        ritz = torch.linalg.eigvalsh(C @ C.T).flip(0)[:k]   # squared Ritz values, cheap (q × q)
-        if prev is not None and float((prev - ritz).abs().max()) <= tol * float(ritz[0]): break
-        prev = ritz
-    Ub, s, Vh = torch.linalg.svd(Qy.T @ Z, full_matrices=False)   # Rayleigh–Ritz
-    return (Qy @ Ub)[:, :k], s[:k], Vh[:k].T
+    U, s, Vh = torch.linalg.svd(Z @ Vb, full_matrices=False)   # Rayleigh–Ritz on Z itself: exact triplets of the projected problem
+    return U[:, :k], s[:k], (Vb @ Vh.T)[:, :k]
 
 # %% ../nbs/04_solver.ipynb #d50090b6
 def optimal_neurons(S2:torch.Tensor, # S₂ = (1/n) B_{l-2}ᵀB_{l-2}, (d_in2, d_in2), bias column last when present
@@ -43,7 +61,7 @@ def optimal_neurons(S2:torch.Tensor, # S₂ = (1/n) B_{l-2}ᵀB_{l-2}, (d_in2, d
                     max_neurons:int|None=None, # cap on the number K of neurons
                     rel_threshold:float=1e-3, # keep λ_k ≥ rel_threshold · λ_1 ...
                     abs_threshold:float=0.0, # ... and λ_k ≥ abs_threshold
-                    rtol:float|None=None, atol:float=0.0, # eigenvalue floor of S₂ (see `eigh_floored`)
+                    rtol:float=1e-5, atol:float=0.0, # eigenvalues of S₂ below rtol × the largest (or atol) are dropped (see `eigh_floored`)
                     dtype:torch.dtype|None=None, # dtype of the solve; default that of `S2` (pass float64 for hard problems)
                    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     "Best K new neurons: fan-in `alpha` (K, d_in2), fan-out `omega` (d_out, K), decreasing `lambdas` (K,)."
