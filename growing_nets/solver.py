@@ -18,29 +18,30 @@ def _start_block(m:int, b:int, like:torch.Tensor) -> torch.Tensor:
 
 def _ritz_basis(G:torch.Tensor, k:int, b:int, tol:float, max_dim:int) -> torch.Tensor|None:
     "Orthonormal basis (m, b) holding the top `k` eigenvectors of PSD `G`, by block Lanczos; None if not converged within `max_dim`."
-    K = X = _start_block(G.shape[0], b, G)
-    T, prev, noise = G.new_zeros(max_dim, max_dim), None, 30 * torch.finfo(G.dtype).eps
+    K, T = G.new_zeros(G.shape[0], max_dim), G.new_zeros(max_dim, max_dim)
+    K[:, :b] = _start_block(G.shape[0], b, G)
+    prev, noise, d = None, 30 * torch.finfo(G.dtype).eps, b
     while True:
-        d = K.shape[1]
-        Y = G @ X
-        C = K.T @ Y                                         # the new block column of T = KᵀGK
+        Kd = K[:, :d]
+        Y = G @ Kd[:, -b:]
+        C = Kd.T @ Y                                        # the new block column of T = KᵀGK
         T[:d, d - b:d], T[d - b:d, :d] = C, C.T
-        if d % (2 * b) == 0:                                # Ritz values, every other block
-            theta = torch.linalg.eigvalsh(T[:d, :d]).flip(0)[:k]
-            if prev is not None and bool(((theta - prev).abs() <= tol * theta + noise * theta[0]).all()): break
-            prev = theta
+        if d % (2 * b) == 0:                                # Ritz pairs, every other block
+            theta, y = torch.linalg.eigh(T[:d, :d])
+            top = theta.flip(0)[:k]
+            if prev is not None and bool(((top - prev).abs() <= tol * top + noise * top[0]).all()): return Kd @ y[:, -b:]
+            prev = top
         if d + b > max_dim: return None
-        for _ in range(2): Y = Y - K @ (K.T @ Y)            # full reorthogonalisation
-        X = torch.linalg.qr(Y)[0]
-        K = torch.cat([K, X], 1)
-    return K @ torch.linalg.eigh(T[:d, :d])[1][:, -b:]
+        for _ in range(2): Y = Y - Kd @ (Kd.T @ Y)          # full reorthogonalisation
+        K[:, d:d + b] = torch.linalg.qr(Y)[0]
+        d += b
 
 # %% ../nbs/04_solver.ipynb #5b0e7c21
 def top_singular(Z:torch.Tensor, # (p, m) matrix
                  k:int, # number of leading singular triplets wanted
                  oversample:int=8, # the Krylov blocks have k + oversample columns
                  tol:float|None=None, # relative change of each wanted squared Ritz value that stops the iteration (default 1e-12 in float64, 1e-5 otherwise)
-                 max_dim:int|None=None, # largest Krylov basis, default 3/4 of min(p, m); beyond it, the exact SVD
+                 max_dim:int|None=None, # largest Krylov basis, default 3/4 of min(p, m); beyond it, a dense eigen-decomposition of ZᵀZ
                 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     "Leading `k` singular triplets `(U (p,k), s (k,), V (m,k))` of `Z`, by block Lanczos on `ZᵀZ` (exact SVD when that is cheaper)."
     p, m = Z.shape
@@ -48,10 +49,12 @@ def top_singular(Z:torch.Tensor, # (p, m) matrix
     k = min(k, m); b = min(k + oversample, m)
     max_dim = min(max_dim or 3 * m // 4, m)
     if tol is None: tol = 1e-12 if Z.dtype == torch.float64 else 1e-5
-    Vb = _ritz_basis(Z.T @ Z, k, b, tol, max_dim) if 4 * b <= max_dim else None
-    if Vb is None:
+    if 4 * b > m:                                           # small: the exact SVD
         U, s, Vh = torch.linalg.svd(Z, full_matrices=False)
         return U[:, :k], s[:k], Vh[:k].T
+    G = Z.T @ Z
+    Vb = _ritz_basis(G, k, b, tol, max_dim)
+    if Vb is None: Vb = torch.linalg.eigh(G)[1][:, -b:]    # not converged: the dense eigen-decomposition of the Gram matrix
     U, s, Vh = torch.linalg.svd(Z @ Vb, full_matrices=False)   # Rayleigh–Ritz on Z itself: exact triplets of the projected problem
     return U[:, :k], s[:k], (Vb @ Vh.T)[:, :k]
 
