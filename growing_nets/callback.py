@@ -10,12 +10,15 @@ import numpy as np
 from collections import deque
 import torch
 from torch import nn
-from .core import count_params, count_flops, model_device
+from .core import count_params, count_flops, model_device, distributed, comm_device, sum_over_processes
 import pandas as pd
 from fastcore.basics import patch
 from fastai.callback.core import Callback, CancelEpochException
 from fastai.learner import Learner, Recorder
 from fastai.optimizer import Optimizer
+from fastai.distributed import DistributedDL
+import torch.distributed as dist
+from torch.nn.parallel import DistributedDataParallel
 from .pairs import LayerPair
 from .statistics import loss_reduction
 from .methods import GrowthMethod, get_method
@@ -23,9 +26,9 @@ from .policies import GrowthPolicy, EveryPair, BestPairs, BottleneckThreshold  #
 from .growth import grow_step
 
 # %% auto #0
-__all__ = ['rebuild_optimizer', 'skipped_on_resume', 'GrowthCallback', 'event_line', 'resize_to_state', 'load_grown_state',
-           'keep_resizable', 'save_grown', 'load_grown', 'rng_state', 'set_rng_state', 'save_checkpoint',
-           'load_checkpoint', 'Checkpoint', 'Resume']
+__all__ = ['rebuild_optimizer', 'skipped_on_resume', 'unwrap', 'rewrap', 'main_process', 'GrowthCallback', 'event_line',
+           'resize_to_state', 'load_grown_state', 'keep_resizable', 'save_grown', 'load_grown', 'rng_state',
+           'set_rng_state', 'save_checkpoint', 'load_checkpoint', 'Checkpoint', 'Resume']
 
 # %% ../nbs/12_callback.ipynb #c5c65b03
 def _pad_to(t:torch.Tensor, shape) -> torch.Tensor:
@@ -61,6 +64,35 @@ def _holds_model_params(learn:Learner) -> bool:
     "Whether every parameter of `learn.opt` is still one of the model's (not after a grown model was loaded)."
     current = {id(p) for p in learn.model.parameters()}
     return all(id(p) in current for pl in learn.opt.param_lists for p in pl)
+
+# %% ../nbs/12_callback.ipynb #d157a002
+def unwrap(model:nn.Module) -> nn.Module:
+    "The module inside a `DistributedDataParallel` wrapper (the model itself otherwise)."
+    return model.module if isinstance(model, DistributedDataParallel) else model
+
+def rewrap(wrapped:nn.Module, module:nn.Module) -> nn.Module:
+    "`module` in a new `DistributedDataParallel` with the options of `wrapped` (`module` itself when `wrapped` was no wrapper)."
+    if not isinstance(wrapped, DistributedDataParallel): return module
+    return DistributedDataParallel(module, device_ids=wrapped.device_ids, output_device=wrapped.output_device, dim=wrapped.dim,
+                                   broadcast_buffers=wrapped.broadcast_buffers, process_group=wrapped.process_group,
+                                   find_unused_parameters=wrapped.find_unused_parameters,
+                                   gradient_as_bucket_view=wrapped.gradient_as_bucket_view)
+
+def main_process() -> bool:
+    "Whether this process writes files: the only one, or rank 0 of a distributed group."
+    return not distributed() or dist.get_rank() == 0
+
+def _shard(batches:list) -> list:
+    "This process's share of `batches` (every one of them in a single process, or when there are fewer than processes)."
+    if not distributed() or len(batches) < dist.get_world_size(): return batches
+    return batches[dist.get_rank()::dist.get_world_size()]
+
+@patch
+def _broadcast(self:DistributedDL, t, rank):
+    "Broadcast the list `t` from `rank`, on the group's own device (fastai's original moves it to CUDA, even under gloo)."
+    t = torch.tensor(t, dtype=torch.long, device=comm_device())
+    dist.broadcast(t, rank)
+    return t.cpu().tolist()
 
 # %% ../nbs/12_callback.ipynb #6ab9ea16
 class GrowthCallback(Callback):
@@ -104,8 +136,8 @@ class GrowthCallback(Callback):
 # %% ../nbs/12_callback.ipynb #947d3ecc
 @patch
 def get_pairs(self:GrowthCallback) -> list[LayerPair]:
-    "The model's growable pairs."
-    model = self.learn.model
+    "The model's growable pairs (of the module inside a distributed wrapper)."
+    model = unwrap(self.learn.model)
     if self._pairs is not None: pairs = self._pairs(model) if callable(self._pairs) else self._pairs
     elif hasattr(model, 'pairs'): pairs = model.pairs()
     else: raise ValueError(f"{type(model).__name__} has nothing growable: use a growing model (GrowingMLP, ...) "
@@ -114,15 +146,15 @@ def get_pairs(self:GrowthCallback) -> list[LayerPair]:
     return list(pairs)
 
 @patch
-def after_create(self:GrowthCallback): keep_resizable(self.learn.model)
+def after_create(self:GrowthCallback): keep_resizable(unwrap(self.learn.model))
 
 @patch
 def before_fit(self:GrowthCallback):
     self.run = not hasattr(self, 'lr_finder') and not hasattr(self, 'gather_preds')   # as fastai's trackers: no growth in `lr_find`
     if not self.run: return
     self.fit_index, self.n_fits = self.n_fits, self.n_fits + 1
-    keep_resizable(self.learn.model)
-    before = self.learn.model.__dict__.pop('_params_before_load', None)
+    keep_resizable(unwrap(self.learn.model))
+    before = unwrap(self.learn.model).__dict__.pop('_params_before_load', None)
     if self.learn.opt is not None and not _holds_model_params(self.learn): rebuild_optimizer(self.learn, before or {})   # a grown model was loaded
     self.red = self.reduction or loss_reduction(self.learn.loss_func)
     if self.red not in ('mean', 'sum'): raise ValueError(f"reduction must be 'mean' or 'sum', got {self.red!r}")
@@ -167,9 +199,12 @@ def _event_batches(self:GrowthCallback) -> tuple[list, list]:
     if self.stat_images is None:
         buf = [(xb[0], yb[0]) for xb, yb in self.buffer]
         return buf[:self.stat_batches], buf[self.stat_batches:] or buf[:self.stat_batches]
-    batches = _take_images(self.learn.dls.train.new(shuffle=True), self.stat_images + self.held_images)
+    train = self.learn.dls.train
+    dl = (train.dl if isinstance(train, DistributedDL) else train).new(shuffle=True)
+    if distributed(): dl.rng = random.Random(int(sum_over_processes(random.getrandbits(31) if main_process() else 0)[0]))   # one order for all
+    batches = _take_images(dl, self.stat_images + self.held_images)
     n_stat = min(len(_take_images(batches, self.stat_images)), max(len(batches) - 1, 1))   # at least one batch left for the line search
-    return batches[:n_stat], batches[n_stat:] or batches[:n_stat]
+    return _shard(batches[:n_stat]), _shard(batches[n_stat:] or batches[:n_stat])
 
 @patch
 def _valid_batches(self:GrowthCallback) -> list|None:
@@ -195,26 +230,29 @@ def _skip(self:GrowthCallback, pair:str, reason:str):
 @patch
 def grow(self:GrowthCallback):
     "One growth event (`grow_step`), then the optimizer rebuilt over the new parameters and the records kept."
-    t0, model = time.perf_counter(), self.learn.model
+    t0, wrapped = time.perf_counter(), self.learn.model
+    model = unwrap(wrapped)
     pairs = self.get_pairs()
     room = self.policy.room(pairs)
     if not any(room): return
     stat, held = self._event_batches()
     if not stat: return
-    old_params = dict(model.named_parameters())
+    old_params = dict(wrapped.named_parameters())
     ev = grow_step(model, pairs, self.method, self.learn.loss_func, stat, held, room=room, select=self.policy.select,
                    max_params=self.policy.max_params, reduction=self.red, valid_batches=self._valid_batches(),
                    progress=self._progress, **self.event_options)
     for s in ev['skips']: self._skip(s['pair'], s['reason'])
     if not ev['records']: return
-    if ev['grown']: rebuild_optimizer(self.learn, old_params)
+    if ev['grown']:
+        self.learn.model = rewrap(wrapped, model)            # a distributed wrapper knows only the parameters it was built with
+        rebuild_optimizer(self.learn, old_params)
     flops = count_flops(model, held[0][0][:1])
     recs = [dict(fit=self.fit_index, epoch=self.learn.epoch, iter=self.learn.train_iter, **r, flops=flops) for r in ev['records']]
     recs[-1]['seconds'] += time.perf_counter() - t0 - sum(r['seconds'] for r in ev['records'])   # batches drawn, optimizer rebuilt
     self.records += recs
     line = event_line(recs, self.method.name)
     self._progress(line)
-    if self.verbose: self._write(line)
+    if self.verbose and main_process(): self._write(line)
 
 # %% ../nbs/12_callback.ipynb #0f9ccd70
 def event_line(records:list[dict], method:str) -> str:
@@ -327,7 +365,7 @@ def keep_resizable(model:nn.Module) -> nn.Module:
 def save_grown(learn:Learner, file) -> None:
     "Save `learn.model`'s weights, shapes included, and the growth history, loadable with `weights_only=True`."
     growth = getattr(learn, 'growth', None)
-    torch.save({'model': {k: v.detach().cpu() for k, v in learn.model.state_dict().items()},
+    torch.save({'model': {k: v.detach().cpu() for k, v in unwrap(learn.model).state_dict().items()},
                 'history': list(growth.records) if isinstance(growth, GrowthCallback) else []}, file)
 
 def load_grown(learn:Learner, file) -> Learner:
@@ -356,7 +394,7 @@ def save_checkpoint(learn:Learner, file, epochs_done:int, meta:dict|None=None):
     "Write `learn`'s whole training state after `epochs_done` epochs to `file`, atomically (a temporary file, then a rename)."
     rec, file = learn.recorder, Path(file)
     state = dict(format='growing_nets checkpoint 1', epoch=epochs_done, meta=meta or {}, train_iter=learn.train_iter,
-                 model={k: v.detach().cpu() for k, v in learn.model.state_dict().items()}, opt=learn.opt.state_dict(),
+                 model={k: v.detach().cpu() for k, v in unwrap(learn.model).state_dict().items()}, opt=learn.opt.state_dict(),
                  recorder=dict(values=list(rec.values), losses=list(rec.losses), lrs=list(rec.lrs), iters=list(rec.iters),
                                smooth=(rec.smooth_loss.count, rec.smooth_loss.val)),
                  callbacks={cb.name: cb.checkpoint_state() for cb in learn.cbs if hasattr(cb, 'checkpoint_state')}, rng=rng_state(learn))
@@ -386,7 +424,7 @@ class Checkpoint(Callback):
     order = 100  # last: after every other callback (recorder, growth, FLOP meter) has finished the epoch
     def __init__(self, file, meta:dict|None=None): self.file, self.meta = Path(file), meta
     def after_epoch(self):
-        if not skipped_on_resume(self.learn): save_checkpoint(self.learn, self.file, self.epoch + 1, self.meta)
+        if not skipped_on_resume(self.learn) and main_process(): save_checkpoint(self.learn, self.file, self.epoch + 1, self.meta)
 
 class Resume(Callback):
     "Continue a `fit` from the checkpoint `ck` loaded by `load_checkpoint`: its epochs are skipped, then the recorder, the iteration count and the generators are as they were."

@@ -6,12 +6,14 @@
 from __future__ import annotations
 import os, warnings
 import torch
+import torch.distributed as dist
 from torch import nn
 warnings.filterwarnings('ignore', message='`torch.jit.script` is deprecated', category=FutureWarning)  # raised by fastai's import
 from fastai.torch_core import set_seed
 
 # %% auto #0
-__all__ = ['get_device', 'model_device', 'seed_everything', 'count_params', 'count_flops']
+__all__ = ['get_device', 'model_device', 'seed_everything', 'distributed', 'comm_device', 'all_reduce_', 'sum_over_processes',
+           'run_distributed', 'count_params', 'count_flops']
 
 # %% ../nbs/00_core.ipynb #c0051d8d
 def get_device(device:str|torch.device|None=None, # `None` picks CUDA when available, else the CPU
@@ -38,6 +40,59 @@ def seed_everything(seed:int=0, # seed for Python, NumPy and torch (all devices)
     "Seed every generator through fastai's `set_seed`; returns `seed`."
     set_seed(seed, reproducible=reproducible)
     return seed
+
+# %% ../nbs/00_core.ipynb #d15c0a02
+def distributed() -> bool:
+    "Whether this process is one of several in an initialised `torch.distributed` group."
+    return dist.is_available() and dist.is_initialized() and dist.get_world_size() > 1
+
+def comm_device() -> torch.device:
+    "The device the group's collectives take their tensors on: the current CUDA device under NCCL, else the CPU."
+    return torch.device('cuda', torch.cuda.current_device()) if dist.get_backend() == 'nccl' else torch.device('cpu')
+
+def all_reduce_(*ts:torch.Tensor) -> tuple[torch.Tensor, ...]:
+    "Sum each of `ts` over the processes, in place (nothing to do in a single process)."
+    if not distributed(): return ts
+    dev = comm_device()
+    for t in ts:
+        if t.device == dev: dist.all_reduce(t)
+        else: s = t.to(dev); dist.all_reduce(s); t.copy_(s)
+    return ts
+
+def sum_over_processes(*xs:float) -> list[float]:
+    "Each number of `xs` summed over the processes (the numbers themselves in a single process)."
+    if not distributed(): return [float(x) for x in xs]
+    t = torch.tensor([float(x) for x in xs], dtype=torch.float64, device=comm_device())
+    dist.all_reduce(t)
+    return t.tolist()
+
+# %% ../nbs/00_core.ipynb #d15c0a05
+def _free_port() -> int:
+    import socket
+    with socket.socket() as s: s.bind(('127.0.0.1', 0)); return s.getsockname()[1]
+
+def _worker(rank:int, fn, nproc:int, port:int, backend:str, timeout:float, args:tuple):
+    "One process of `run_distributed`: join the group, run `fn(*args)`, leave the group."
+    os.environ.update(MASTER_ADDR='127.0.0.1', MASTER_PORT=str(port), RANK=str(rank), WORLD_SIZE=str(nproc),
+                      LOCAL_RANK=str(rank), LOCAL_WORLD_SIZE=str(nproc))
+    if backend == 'nccl': torch.cuda.set_device(rank)
+    else: torch.set_num_threads(max(1, (os.cpu_count() or 1) // nproc))
+    import datetime
+    dist.init_process_group(backend, rank=rank, world_size=nproc, timeout=datetime.timedelta(seconds=timeout))
+    try: fn(*args)
+    finally: dist.destroy_process_group()
+
+def run_distributed(fn, # called in every process as `fn(*args)`; it must be importable (defined in a module)
+                    nproc:int, # number of processes
+                    *args,
+                    backend:str|None=None, # default: 'nccl' when there are `nproc` GPUs, else 'gloo'
+                    timeout:float=300, # seconds a collective may wait for the others before it fails
+                   ):
+    "Run `fn(*args)` in `nproc` processes of one `torch.distributed` group on this machine; the first failure stops them all and is raised here."
+    if nproc < 1: raise ValueError(f"nproc must be ≥ 1, got {nproc}")
+    backend = backend or ('nccl' if torch.cuda.is_available() and torch.cuda.device_count() >= nproc else 'gloo')
+    import torch.multiprocessing as mp
+    mp.spawn(_worker, args=(fn, nproc, _free_port(), backend, timeout, args), nprocs=nproc, join=True)
 
 # %% ../nbs/00_core.ipynb #1851f428
 def count_params(model:nn.Module, # any module

@@ -11,7 +11,7 @@ from typing import Callable, Iterable
 import torch
 from torch import nn
 import torch.nn.functional as F
-from .core import count_params
+from .core import count_params, distributed, sum_over_processes
 from .pairs import LayerPair, grow_linear_pair  # the second re-exported: its home was this module
 from .statistics import StatsCollector
 from .methods import GrowthMethod, Proposal, get_method
@@ -72,7 +72,10 @@ def normalise_proposal(pair:LayerPair, proposal:Proposal,
         c = r / na
         alpha, omega = alpha * c[:, None], omega / c[None, :]
     added = pair.neurons_output(x, alpha.to(x), omega.to(x), out.shape)
-    ratio = float(out.norm() / added.norm()) if float(added.norm()) > 0 else math.nan
+    if distributed():                                     # the norms over every process's batch
+        o2, a2 = sum_over_processes(float(out.norm())**2, float(added.norm())**2)
+        ratio = math.sqrt(o2 / a2) if a2 > 0 else math.nan
+    else: ratio = float(out.norm() / added.norm()) if float(added.norm()) > 0 else math.nan
     if not math.isfinite(ratio) or ratio == 0: return proposal
     if homogeneous: omega = omega * ratio                 # the amplitude then scales the fan-out alone
     else: alpha, omega = alpha * math.sqrt(ratio), omega * math.sqrt(ratio)
@@ -108,11 +111,12 @@ def forward_mode(model:nn.Module, train_bn:bool):
 def held_loss(model:nn.Module, loss_func:Callable, batches:list,
               train_bn:bool=False, # BatchNorm as training sees it (batch statistics; running ones left unchanged), else evaluation mode
              ) -> float:
-    "Mean loss of `model` over `batches` of `(x, y)` (weighted by batch size), without gradients."
+    "Mean loss of `model` over `batches` of `(x, y)` (weighted by batch size; over every process's batches when distributed), without gradients."
     tot, n = 0.0, 0
     with forward_mode(model, train_bn):
         for xb, yb in batches:
             tot += float(loss_func(model(xb), yb)) * len(xb); n += len(xb)
+    tot, n = sum_over_processes(tot, n)                  # over every process's batches
     return tot / n
 
 # %% ../nbs/11_growth.ipynb #8b940e01
@@ -174,7 +178,7 @@ def collect_stats(model:nn.Module, pairs:list[LayerPair], loss_func:Callable, ba
                 xb, yb = (xb if isinstance(xb, (tuple, list)) else (xb,)), (yb if isinstance(yb, (tuple, list)) else (yb,))
                 loss_func(model(*xb), *yb).backward()
     finally: model.zero_grad(set_to_none=True)
-    return sc
+    return sc.all_reduce()                               # over every process's batches when distributed
 
 @torch.no_grad()
 def pair_inputs_outputs(model:nn.Module, pairs:list[LayerPair], xb:torch.Tensor, train_bn:bool=True) -> dict:

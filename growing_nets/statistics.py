@@ -11,6 +11,7 @@ from typing import Callable
 import torch
 from torch import nn
 from fastcore.basics import patch
+from .core import all_reduce_, distributed
 from .bottleneck import best_update, expressivity_bottleneck
 from .pairs import LayerPair, layer_rows, grad_rows  # re-exported: their home was this module
 
@@ -242,3 +243,21 @@ def tensors(self:StatsCollector) -> list[torch.Tensor]:
     out = [t for s in self.layer_sums.values() for t in (s.S.total, s.trace_E, s.M, *s.grads.values())]
     out += [t for s in self.pair_sums.values() for t in (s.cross, s.S2.total)]
     return [t for t in out if t is not None]
+
+# %% ../nbs/06_statistics.ipynb #a11r0002
+@patch
+def all_reduce(self:StatsCollector) -> StatsCollector:
+    "Sum the running sums and counts over the processes of the `torch.distributed` group (nothing to do in one process)."
+    if not distributed(): return self
+    layers, pairs = [self.sums_of(m) for m in self.layers], [self.sums_of_pair(p) for p in self.pairs]
+    grams = [s.S for s in layers] + [p.S2 for p in pairs]
+    sums = [t for s in layers for t in (s.S.total, s.trace_E, s.M, *(s.grads[k] for k in sorted(s.grads)))] + [p.cross for p in pairs] + [p.S2.total for p in pairs]
+    held = torch.tensor([t is not None for t in sums], dtype=torch.float64)
+    counts = torch.tensor([g.n for g in grams] + [p.n for p in pairs], dtype=torch.float64)
+    shape = held.clone()
+    all_reduce_(held)
+    if not torch.equal(held, shape * torch.distributed.get_world_size()):
+        raise RuntimeError("the processes collected different statistics (not the same layers measured): they cannot be added")
+    all_reduce_(counts, *(t for t in sums if t is not None))
+    for g, n in zip(grams + pairs, counts.tolist()): g.n = int(n)
+    return self
