@@ -26,9 +26,9 @@ from .policies import GrowthPolicy, EveryPair, BestPairs, BottleneckThreshold  #
 from .growth import grow_step
 
 # %% auto #0
-__all__ = ['rebuild_optimizer', 'skipped_on_resume', 'unwrap', 'rewrap', 'main_process', 'GrowthCallback', 'event_line',
-           'resize_to_state', 'load_grown_state', 'keep_resizable', 'save_grown', 'load_grown', 'rng_state',
-           'set_rng_state', 'save_checkpoint', 'load_checkpoint', 'Checkpoint', 'Resume']
+__all__ = ['rebuild_optimizer', 'skipped_on_resume', 'unwrap', 'rewrap', 'base_loader', 'main_process', 'GrowthCallback',
+           'event_line', 'resize_to_state', 'load_grown_state', 'keep_resizable', 'save_grown', 'load_grown',
+           'rng_state', 'set_rng_state', 'save_checkpoint', 'load_checkpoint', 'Checkpoint', 'Resume']
 
 # %% ../nbs/12_callback.ipynb #c5c65b03
 def _pad_to(t:torch.Tensor, shape) -> torch.Tensor:
@@ -73,10 +73,14 @@ def unwrap(model:nn.Module) -> nn.Module:
 def rewrap(wrapped:nn.Module, module:nn.Module) -> nn.Module:
     "`module` in a new `DistributedDataParallel` with the options of `wrapped` (`module` itself when `wrapped` was no wrapper)."
     if not isinstance(wrapped, DistributedDataParallel): return module
+    kw = {} if wrapped.broadcast_buffers else dict(broadcast_buffers=False)   # the default, unless it was turned off
     return DistributedDataParallel(module, device_ids=wrapped.device_ids, output_device=wrapped.output_device, dim=wrapped.dim,
-                                   broadcast_buffers=wrapped.broadcast_buffers, process_group=wrapped.process_group,
-                                   find_unused_parameters=wrapped.find_unused_parameters,
-                                   gradient_as_bucket_view=wrapped.gradient_as_bucket_view)
+                                   process_group=wrapped.process_group, find_unused_parameters=wrapped.find_unused_parameters,
+                                   gradient_as_bucket_view=wrapped.gradient_as_bucket_view, **kw)
+
+def base_loader(dl):
+    "The loader inside fastai's `DistributedDL` (the loader itself otherwise)."
+    return dl.dl if isinstance(dl, DistributedDL) else dl
 
 def main_process() -> bool:
     "Whether this process writes files: the only one, or rank 0 of a distributed group."
@@ -200,7 +204,7 @@ def _event_batches(self:GrowthCallback) -> tuple[list, list]:
         buf = [(xb[0], yb[0]) for xb, yb in self.buffer]
         return buf[:self.stat_batches], buf[self.stat_batches:] or buf[:self.stat_batches]
     train = self.learn.dls.train
-    dl = (train.dl if isinstance(train, DistributedDL) else train).new(shuffle=True)
+    dl = base_loader(train).new(shuffle=True)
     if distributed(): dl.rng = random.Random(int(sum_over_processes(random.getrandbits(31) if main_process() else 0)[0]))   # one order for all
     batches = _take_images(dl, self.stat_images + self.held_images)
     n_stat = min(len(_take_images(batches, self.stat_images)), max(len(batches) - 1, 1))   # at least one batch left for the line search
@@ -382,13 +386,13 @@ def load_grown(learn:Learner, file) -> Learner:
 def rng_state(learn:Learner) -> dict:
     "The state of every random generator a fit draws from: Python's, NumPy's, torch's, and each of `learn.dls`' loaders."
     return dict(python=random.getstate(), numpy=np.random.get_state(), torch=torch.get_rng_state(),
-                cuda=torch.cuda.get_rng_state_all() if torch.cuda.is_available() else [], loaders=[dl.rng.getstate() for dl in learn.dls.loaders])
+                cuda=torch.cuda.get_rng_state_all() if torch.cuda.is_available() else [], loaders=[base_loader(dl).rng.getstate() for dl in learn.dls.loaders])
 
 def set_rng_state(learn:Learner, state:dict):
     "Restore the generators saved by `rng_state`."
     random.setstate(state['python']); np.random.set_state(state['numpy']); torch.set_rng_state(state['torch'])
     if state['cuda'] and torch.cuda.is_available(): torch.cuda.set_rng_state_all(state['cuda'])
-    for dl, s in zip(learn.dls.loaders, state['loaders']): dl.rng.setstate(s)
+    for dl, s in zip(learn.dls.loaders, state['loaders']): base_loader(dl).rng.setstate(s)
 
 def save_checkpoint(learn:Learner, file, epochs_done:int, meta:dict|None=None):
     "Write `learn`'s whole training state after `epochs_done` epochs to `file`, atomically (a temporary file, then a rename)."

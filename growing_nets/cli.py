@@ -8,9 +8,10 @@ __all__ = ['grow', 'compare', 'main']
 # %% ../nbs/14_cli.ipynb #121a4ee5
 import sys
 from pathlib import Path
+import pandas as pd
 from fastcore.script import call_parse, store_true, Param, anno_parser
 from . import __version__
-from .core import get_device
+from .core import get_device, run_distributed
 from .experiment import *  # re-exported: `growing_nets.cli` was their home
 
 # %% ../nbs/14_cli.ipynb #78e5973d
@@ -26,17 +27,30 @@ def _interrupted(out:str) -> str:
             + (" and a checkpoint of the run under way" if any(p.glob('checkpoint_*.pth')) else '')
             + "; the same command with --resume continues where it stopped")
 
-def _run(cfg:dict, runs:list[str], out:str, quiet:bool, earlier:str):
+def _experiment_process(cfg:dict, runs:list[str], out:str, quiet:bool, earlier:str):
+    "What each process of `--nproc` runs: the experiment, on its shard of the data (rank 0 writes the files)."
+    run_experiment(cfg, runs, out, show_progress=not quiet, earlier=earlier)
+
+def _run(cfg:dict, runs:list[str], out:str, quiet:bool, earlier:str, nproc:int=1):
     "Check everything (data included) before writing anything, say what will run, run it; every error, and Ctrl-C, ends in one line."
     try:
         check_config(cfg, runs)
         cfg['device'] = str(get_device(cfg['device']))
         check_data(cfg)
+        if nproc < 1: raise ValueError(f"--nproc must be ≥ 1, got {nproc}")
+        if nproc > 1 and earlier == 'resume': raise ValueError("--resume continues a run in one process: leave out --nproc (its checkpoint is an ordinary one)")
         prepare_out(out, earlier)                            # an earlier run there: refused now, unless resumed or overwritten
-        print(f"growing_nets {__version__}: {', '.join(runs)}; {describe(cfg)}; report: {Path(out) / 'report.md'}", flush=True)
-        results, _, report = run_experiment(cfg, runs, out, show_progress=not quiet, earlier=earlier)
+        print(f"growing_nets {__version__}: {', '.join(runs)}; {describe(cfg)}" + (f"; {nproc} processes, batch {cfg['bs']} each" if nproc > 1 else '')
+              + f"; report: {Path(out) / 'report.md'}", flush=True)
+        if nproc == 1: results, _, report = run_experiment(cfg, runs, out, show_progress=not quiet, earlier=earlier)
+        else:
+            run_distributed(_experiment_process, nproc, cfg, runs, out, quiet, 'overwrite' if earlier == 'overwrite' else 'resume')
+            results, report = pd.read_csv(Path(out) / 'results.csv'), Path(out) / 'report.md'
     except (FileNotFoundError, ValueError) as e: _fail(str(e))
     except KeyboardInterrupt: _fail(_interrupted(out))
+    except Exception as e:
+        if type(e).__name__ != 'ProcessRaisedException': raise
+        _fail(f"a process failed, the others were stopped: {str(e).strip().splitlines()[-1]}")
     print(results[['run', 'accuracy', 'params', 'train_gflops', 'seconds']].to_string(index=False))
     print(f"report written to {report}")
 
@@ -66,6 +80,7 @@ def grow(preset:str='demo', # demo (digits, seconds), quick (CIFAR-10 subset, mi
          quiet:store_true=False, # no progress bars
          resume:store_true=False, # continue the run in --out: finished runs kept, the interrupted one from its last epoch
          overwrite:store_true=False, # replace the run in --out
+         nproc:int=1, # train each run in this many processes (data parallel: gloo on CPUs, NCCL with a GPU each); --bs is per process
         ):
     "Grow a tiny network with TINY and compare it with GradMax, random growth and the fixed network; write a report."
     if preset not in PRESETS: _fail(f"unknown preset {preset!r}; choose one of {', '.join(PRESETS)}")
@@ -75,7 +90,8 @@ def grow(preset:str='demo', # demo (digits, seconds), quick (CIFAR-10 subset, mi
     runs = [m.strip() for m in methods.split(',') if m.strip()]
     if bad := [m for m in runs if m not in METHODS]: _fail(f"unknown method(s) {', '.join(bad)}; choose from {', '.join(METHODS)}")
     if resume and overwrite: _fail('--resume and --overwrite exclude each other')
-    _run(cfg, runs, out, quiet, 'resume' if resume else 'overwrite' if overwrite else 'refuse')
+    if nproc > 1: cfg['nproc'] = nproc                   # recorded: the effective batch is nproc × --bs
+    _run(cfg, runs, out, quiet, 'resume' if resume else 'overwrite' if overwrite else 'refuse', nproc)
 
 # %% ../nbs/14_cli.ipynb #50fa0ad7
 @call_parse

@@ -10,7 +10,9 @@ from pathlib import Path
 import pandas as pd
 import torch
 from torch import nn
-from .core import seed_everything, get_device, count_params, count_flops
+from contextlib import nullcontext
+import torch.distributed as dist
+from .core import seed_everything, get_device, count_params, count_flops, distributed
 from fastai.callback.core import Callback
 from fastai.learner import Learner
 from fastai.losses import CrossEntropyLossFlat
@@ -22,7 +24,7 @@ from .data import digits_dls, cifar_dls, find_cifar
 from .models import GrowingMLP, resnet18_grow, GrowingVGG
 from .methods import get_method
 from .policies import EveryPair, BestPairs, BottleneckThreshold
-from .callback import GrowthCallback, save_grown, Checkpoint, Resume, load_checkpoint, skipped_on_resume
+from .callback import GrowthCallback, save_grown, Checkpoint, Resume, load_checkpoint, skipped_on_resume, unwrap, main_process
 
 # %% auto #0
 __all__ = ['PRESETS', 'GROWTH_OPTIONS', 'METHODS', 'DATASETS', 'MODELS', 'POLICIES', 'STYLES', 'NOISE', 'HISTORY_COLS',
@@ -117,10 +119,10 @@ class FlopsMeter(Callback):
         if getattr(self, '_resumed', None): self.total, self.per_epoch, self.seconds = self._resumed; self._t0 -= self.seconds[-1] if self.seconds else 0
     def before_epoch(self): self._per_sample = None
     def before_batch(self):
-        if self.training and self._per_sample is None: self._per_sample = count_flops(self.learn.model, self.learn.xb[0][:1], training=True)
+        if self.training and self._per_sample is None: self._per_sample = count_flops(unwrap(self.learn.model), self.learn.xb[0][:1], training=True)
     def after_epoch(self):
         if skipped_on_resume(self.learn): return
-        n = len(self.learn.dls.train) * self.learn.dls.train.bs
+        n = len(self.learn.dls.train) * self.learn.dls.train.bs * (dist.get_world_size() if distributed() else 1)   # every process's images
         self.total += (self._per_sample or 0) * n; self.per_epoch.append(self.total)
         self.seconds.append(time.perf_counter() - self._t0)   # validation and growth after the epoch included
     def checkpoint_state(self) -> dict: return dict(total=self.total, per_epoch=list(self.per_epoch), seconds=list(self.seconds))
@@ -173,13 +175,14 @@ def run_one(cfg:dict, # a checked configuration (see PRESETS)
     params0, t0 = count_params(model), time.perf_counter()
     ck = load_checkpoint(learn, ck_file, meta) if resume and ck_file and ck_file.exists() else None   # a run killed before: go on
     fit = lambda: learn.fit_one_cycle(cfg['epochs'], cfg['lr'], cbs=[Resume(ck)] if ck else None)
-    if show_progress: fit()
-    else:
-        with learn.no_bar(), learn.no_logging(): fit()
+    with learn.distrib_ctx(sync_bn=False, cpu=dev.type == 'cpu') if distributed() else nullcontext():   # under `--nproc` or torchrun
+        if show_progress and main_process(): fit()
+        else:
+            with learn.no_bar(), learn.no_logging(): fit()
     seconds = time.perf_counter() - t0 + (ck['callbacks']['flops_meter']['seconds'][-1] if ck else 0)
     records = [dict(r, run=method) for r in (cbs[0].records if cbs else [])]
     metrics = epoch_metrics(learn, meter, records, params0, method)
-    if out is not None:
+    if out is not None and main_process():
         metrics.to_csv(out / f"metrics_{method}.csv", index=False)
         save_grown(learn, out / f"model_{method}.pth")
     summary = dict(run=method, accuracy=float(metrics.accuracy.iloc[-1]), valid_loss=float(metrics.valid_loss.iloc[-1]),
@@ -291,21 +294,24 @@ def run_experiment(cfg:dict, # a checked configuration
                    earlier:str='refuse', # an earlier run in `out`: 'refuse', 'resume' it (finished runs kept, the interrupted one continued) or 'overwrite' it
                   ) -> tuple[pd.DataFrame, pd.DataFrame, Path]:
     "Train each of `runs` with `cfg` and write every file of the folder `out`; returns the results, the growth history and the report's path."
-    outp = prepare_out(out, earlier)
-    before = json.loads((outp / 'config.json').read_text()) if earlier == 'resume' and (outp / 'config.json').exists() else None
+    outp, main = prepare_out(out, earlier) if main_process() else Path(out), main_process()   # files: rank 0's alone
+    before = json.loads((outp / 'config.json').read_text()) if main and earlier == 'resume' and (outp / 'config.json').exists() else None
     if before is not None and run_meta(before) != run_meta(dict(cfg, methods=runs)):
         raise ValueError(f"{out} holds a run of other settings: resume it with the same options, or use --overwrite")
-    (outp / 'config.json').write_text(json.dumps(dict(cfg, methods=runs), indent=2))
+    if main: (outp / 'config.json').write_text(json.dumps(dict(cfg, methods=runs), indent=2))
     summaries, history = [], []
     for m in runs:
         done = outp / f"run_{m}.json"                   # a finished run: its summary and growth records
-        if earlier == 'resume' and done.exists(): s, recs = json.loads(done.read_text()).values(); print(f"== {m}: finished before ==", flush=True)
+        if earlier == 'resume' and done.exists():
+            s, recs = json.loads(done.read_text()).values()
+            if main: print(f"== {m}: finished before ==", flush=True)
         else:
-            print(f"== {m} ==", flush=True)
+            if main: print(f"== {m} ==", flush=True)
             s, recs = run_one(cfg, m, outp, show_progress=show_progress, resume=earlier == 'resume')
-            done.write_text(json.dumps(dict(summary=s, records=recs), default=str))
+            if main: done.write_text(json.dumps(dict(summary=s, records=recs), default=str))
         summaries.append(s); history += recs
     results, hist = pd.DataFrame(summaries), pd.DataFrame(history, columns=HISTORY_COLS)
+    if not main: return results, hist, outp / 'report.md'
     hist.to_csv(outp / 'growth_history.csv', index=False)
     results.to_csv(outp / 'results.csv', index=False)
     return results, hist, write_report(outp, results, hist, cfg)

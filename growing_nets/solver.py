@@ -53,8 +53,8 @@ def top_singular(Z:torch.Tensor, # (p, m) matrix
         U, s, Vh = torch.linalg.svd(Z, full_matrices=False)
         return U[:, :k], s[:k], Vh[:k].T
     G = Z.T @ Z
-    Vb = _ritz_basis(G, k, b, tol, max_dim)
-    if Vb is None: Vb = torch.linalg.eigh(G)[1][:, -b:]    # not converged: the dense eigen-decomposition of the Gram matrix
+    Vb = _ritz_basis(G, k, b, tol, max_dim) if 16 * b <= m else None   # many values wanted: a Krylov basis would be most of the space
+    if Vb is None: Vb = torch.linalg.eigh(G)[1][:, -b:]    # the dense eigen-decomposition of the Gram matrix
     U, s, Vh = torch.linalg.svd(Z @ Vb, full_matrices=False)   # Rayleigh–Ritz on Z itself: exact triplets of the projected problem
     return U[:, :k], s[:k], (Vb @ Vh.T)[:, :k]
 
