@@ -30,6 +30,7 @@ def broken_archive(tmp_path_factory):
     (['--bs', '0'], '--bs must be ≥ 1'),
     (['--lr', '-1'], '--lr must be a positive number'),
     (['--preset', 'demo', '--epochs', '2'], 'no growth point before the last epoch'),
+    (['--nproc', '0'], '--nproc must be ≥ 1'),
 ])
 def test_bad_input(args, message, tmp_path):
     r = run(*args, '--quiet', cwd=tmp_path)
@@ -112,3 +113,16 @@ def test_short_run_writes_a_report(tmp_path):
     assert r.returncode != 0 and 'different configurations (epochs: 3, 4' in r.stderr and 'Traceback' not in r.stderr
     r = run('compare', str(tmp_path / 'run'), str(tmp_path / 'other'), '--out', str(tmp_path / 'cmp2'), '--force')
     assert r.returncode == 0, r.stderr
+
+
+def test_two_processes(tmp_path):
+    "`--nproc 2`: one run trained by two processes of a gloo group; rank 0 alone writes the folder, and the effective batch is recorded."
+    import json, pandas as pd
+    r = run('--preset', 'demo', '--methods', 'tiny,fixed', '--epochs', '3', '--every', '1', '--nproc', '2', '--quiet', '--out', str(tmp_path / 'r'))
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert '2 processes, batch 64 each' in r.stdout
+    res = pd.read_csv(tmp_path / 'r' / 'results.csv')
+    assert list(res.run) == ['tiny', 'fixed'] and res.accuracy.min() > 0.5        # trained: digits are learnt, one row per run
+    assert json.loads((tmp_path / 'r' / 'config.json').read_text())['nproc'] == 2
+    hist = pd.read_csv(tmp_path / 'r' / 'growth_history.csv')
+    assert len(hist) > 0 and not hist.duplicated(['epoch', 'iter', 'pair']).any()  # one process's records, not two
