@@ -29,9 +29,9 @@ from .callback import GrowthCallback, save_grown, Checkpoint, Resume, load_check
 # %% auto #0
 __all__ = ['PRESETS', 'GROWTH_OPTIONS', 'METHODS', 'DATASETS', 'MODELS', 'POLICIES', 'STYLES', 'NOISE', 'HISTORY_COLS',
            'RUN_FILES', 'CONFIG_IGNORED', 'check_config', 'make_model', 'target_widths', 'make_dls', 'check_data',
-           'describe', 'make_learner', 'FlopsMeter', 'growth_callback', 'epoch_metrics', 'run_meta', 'run_one',
-           'training_figure', 'widths_figure', 'write_report', 'prepare_out', 'run_experiment', 'config_differences',
-           'summarize_runs', 'compare_runs']
+           'fraction', 'describe', 'make_learner', 'FlopsMeter', 'growth_callback', 'epoch_metrics', 'run_meta',
+           'run_one', 'training_figure', 'widths_figure', 'write_report', 'prepare_out', 'run_experiment',
+           'config_differences', 'summarize_runs', 'compare_runs']
 
 # %% ../nbs/13_experiment.ipynb #90ca92ad
 PRESETS = {
@@ -96,11 +96,15 @@ def check_data(cfg:dict):
     "Find the data of `cfg` (extracting an archive if needed) before anything is written: a clear error when it is missing or corrupt."
     if cfg['dataset'] != 'digits': find_cifar(cfg.get('data'), dataset=cfg['dataset'])
 
+def fraction(x:float) -> str:
+    "A width fraction as people write it: 1/64 rather than 0.015625 (decimals when it is no unit fraction)."
+    return '1' if x == 1 else f"1/{round(1 / x)}" if x > 0 and abs(1 / x - round(1 / x)) < 1e-9 else f"{x:g}"
+
 def describe(cfg:dict) -> str:
     "What a configuration trains, in one line."
-    model = {'mlp': 'an MLP', 'resnet18': f"ResNet-18 (residual stream at {cfg['stream']:g})", 'cnn': 'a small CNN'}[cfg['model']]
+    model = {'mlp': 'an MLP', 'resnet18': f"ResNet-18 (residual stream at {fraction(cfg['stream'])})", 'cnn': 'a small CNN'}[cfg['model']]
     images = f"{cfg['n_train']:,}" if cfg.get('n_train') else 'all'
-    size = (f"a budget of {cfg['max_params']:,} parameters" if cfg.get('max_params') else f"growable widths {cfg['start']:g} → {cfg['target']:g}")
+    size = (f"a budget of {cfg['max_params']:,} parameters" if cfg.get('max_params') else f"growable widths {fraction(cfg['start'])} → {fraction(cfg['target'])}")
     return f"{model} on {cfg['dataset']} ({images} training images), {size}, {cfg['epochs']} epochs"
 
 # %% ../nbs/13_experiment.ipynb #5e680ba7
@@ -250,7 +254,7 @@ def write_report(out:Path, results:pd.DataFrame, history:pd.DataFrame, cfg:dict)
              f"Preset `{cfg['preset']}`, seed {cfg['seed']}, {cfg['epochs']} epochs (one cycle, {cfg['opt']}, lr {cfg['lr']}), "
              f"batch {cfg['bs']}, training images: {cfg['n_train'] or 'all'}, validation images: {cfg['n_valid'] or 'all'}. "
              f"Growable widths from {cfg['start']:g} to {cfg['target']:g} of the standard ones"
-             + (f", residual stream at {cfg['stream']:g}" if cfg['model'] == 'resnet18' else '')
+             + (f", residual stream at {fraction(cfg['stream'])}" if cfg['model'] == 'resnet18' else '')
              + f"; policy `{cfg['policy']}`, every {cfg['every']} epoch(s), "
              + (f"each layer grown in {cfg['passes']} equal increments" if cfg.get('passes') else f"up to {cfg['neurons']} neurons per layer")
              + (f", no width caps but a budget of {cfg['max_params']:,} parameters. " if cfg.get('max_params') else ". ")
