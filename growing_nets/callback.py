@@ -16,7 +16,6 @@ from fastcore.basics import patch
 from fastai.callback.core import Callback, CancelEpochException
 from fastai.learner import Learner, Recorder
 from fastai.optimizer import Optimizer
-from fastai.distributed import DistributedDL
 import torch.distributed as dist
 from torch.nn.parallel import DistributedDataParallel
 from .pairs import LayerPair
@@ -26,9 +25,10 @@ from .policies import GrowthPolicy, EveryPair, BestPairs, BottleneckThreshold  #
 from .growth import grow_step
 
 # %% auto #0
-__all__ = ['rebuild_optimizer', 'skipped_on_resume', 'unwrap', 'rewrap', 'base_loader', 'main_process', 'GrowthCallback',
-           'event_line', 'resize_to_state', 'load_grown_state', 'keep_resizable', 'save_grown', 'load_grown',
-           'rng_state', 'set_rng_state', 'save_checkpoint', 'load_checkpoint', 'Checkpoint', 'Resume']
+__all__ = ['rebuild_optimizer', 'skipped_on_resume', 'unwrap', 'rewrap', 'base_loader', 'main_process',
+           'distributed_loaders_on_any_device', 'GrowthCallback', 'event_line', 'resize_to_state', 'load_grown_state',
+           'keep_resizable', 'save_grown', 'load_grown', 'rng_state', 'set_rng_state', 'save_checkpoint',
+           'load_checkpoint', 'Checkpoint', 'Resume']
 
 # %% ../nbs/12_callback.ipynb #c5c65b03
 def _pad_to(t:torch.Tensor, shape) -> torch.Tensor:
@@ -80,7 +80,7 @@ def rewrap(wrapped:nn.Module, module:nn.Module) -> nn.Module:
 
 def base_loader(dl):
     "The loader inside fastai's `DistributedDL` (the loader itself otherwise)."
-    return dl.dl if isinstance(dl, DistributedDL) else dl
+    return dl.dl if type(dl).__name__ == 'DistributedDL' else dl
 
 def main_process() -> bool:
     "Whether this process writes files: the only one, or rank 0 of a distributed group."
@@ -91,12 +91,16 @@ def _shard(batches:list) -> list:
     if not distributed() or len(batches) < dist.get_world_size(): return batches
     return batches[dist.get_rank()::dist.get_world_size()]
 
-@patch
-def _broadcast(self:DistributedDL, t, rank):
+def _broadcast(self, t, rank):
     "Broadcast the list `t` from `rank`, on the group's own device (fastai's original moves it to CUDA, even under gloo)."
     t = torch.tensor(t, dtype=torch.long, device=comm_device())
     dist.broadcast(t, rank)
     return t.cpu().tolist()
+
+def distributed_loaders_on_any_device():
+    "Make fastai's `DistributedDL` broadcast on the group's device (imported only for distributed training: it imports Accelerate)."
+    from fastai.distributed import DistributedDL
+    DistributedDL._broadcast = _broadcast
 
 # %% ../nbs/12_callback.ipynb #6ab9ea16
 class GrowthCallback(Callback):
@@ -157,6 +161,7 @@ def before_fit(self:GrowthCallback):
     self.run = not hasattr(self, 'lr_finder') and not hasattr(self, 'gather_preds')   # as fastai's trackers: no growth in `lr_find`
     if not self.run: return
     self.fit_index, self.n_fits = self.n_fits, self.n_fits + 1
+    if distributed(): distributed_loaders_on_any_device()
     keep_resizable(unwrap(self.learn.model))
     before = unwrap(self.learn.model).__dict__.pop('_params_before_load', None)
     if self.learn.opt is not None and not _holds_model_params(self.learn): rebuild_optimizer(self.learn, before or {})   # a grown model was loaded

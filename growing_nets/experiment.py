@@ -24,7 +24,7 @@ from .data import digits_dls, cifar_dls, find_cifar
 from .models import GrowingMLP, resnet18_grow, GrowingVGG
 from .methods import get_method
 from .policies import EveryPair, BestPairs, BottleneckThreshold
-from .callback import GrowthCallback, save_grown, Checkpoint, Resume, load_checkpoint, skipped_on_resume, unwrap, main_process
+from .callback import GrowthCallback, save_grown, Checkpoint, Resume, load_checkpoint, skipped_on_resume, unwrap, main_process, distributed_loaders_on_any_device
 
 # %% auto #0
 __all__ = ['PRESETS', 'GROWTH_OPTIONS', 'METHODS', 'DATASETS', 'MODELS', 'POLICIES', 'STYLES', 'NOISE', 'HISTORY_COLS',
@@ -179,6 +179,7 @@ def run_one(cfg:dict, # a checked configuration (see PRESETS)
     params0, t0 = count_params(model), time.perf_counter()
     ck = load_checkpoint(learn, ck_file, meta) if resume and ck_file and ck_file.exists() else None   # a run killed before: go on
     fit = lambda: learn.fit_one_cycle(cfg['epochs'], cfg['lr'], cbs=[Resume(ck)] if ck else None)
+    if distributed(): distributed_loaders_on_any_device()   # and `Learner.distrib_ctx`
     with learn.distrib_ctx(sync_bn=False, cpu=dev.type == 'cpu') if distributed() else nullcontext():   # under `--nproc` or torchrun
         if show_progress and main_process(): fit()
         else:

@@ -81,6 +81,7 @@ def test_growth_leaves_the_processes_with_identical_models(tmp_path):
 
 def _fit_worker(out):
     from fastai.basics import Learner, SGD, accuracy
+    import fastai.distributed  # noqa: adds `Learner.distrib_ctx`
     from fastai.losses import CrossEntropyLossFlat
     from growing_nets.data import synth_dls
     from growing_nets.callback import GrowthCallback, EveryPair, save_grown, main_process
