@@ -3,8 +3,8 @@
 Trains the preset's starting network (ResNet-18, stream 1/8, interiors 1/64) for one epoch without growth,
 then times one growth event of the GrowthCallback at the preset's statistics sample size (statistics,
 proposals, normalisation, line search, resize, calibration, optimizer rebuild) and prints its share of the
-epoch, with the time of each phase. Usage: python bench/bench_growth_event.py [quick|cpu]"""
-import cProfile, pstats, sys, time
+epoch, with the time of each phase. Usage: python bench/bench_growth_event.py [quick|cpu] [--device cuda]"""
+import argparse, cProfile, pstats, time
 import torch
 from growing_nets.experiment import PRESETS, GROWTH_OPTIONS, check_config, make_model, make_dls, make_learner, target_widths
 from growing_nets.callback import GrowthCallback
@@ -12,9 +12,9 @@ from growing_nets.policies import EveryPair
 from growing_nets.methods import TINY
 import fastai.callback.progress  # noqa
 
-def main(preset='quick'):
-    cfg = check_config(dict(PRESETS[preset], policy='every', seed=0))
-    dls = make_dls(cfg, 'cpu')
+def main(preset='quick', device='cpu'):
+    cfg = check_config(dict(PRESETS[preset], policy='every', seed=0, device=device))
+    dls = make_dls(cfg, device)
     model = make_model(cfg, cfg['start'])
     opts = {k: cfg.get(k, v) for k, v in GROWTH_OPTIONS.items()}
     cb = GrowthCallback(TINY(), EveryPair(every=1, start=10**9, neurons=cfg['neurons'], max_width=target_widths(cfg)), **opts)
@@ -39,4 +39,9 @@ def main(preset='quick'):
         tot = sum(v[3] for k, v in st.stats.items() if k[2] == fn)
         print(f"  {name:24s} {tot:6.2f} s")
 
-if __name__ == '__main__': main(*sys.argv[1:])
+if __name__ == '__main__':
+    ap = argparse.ArgumentParser()
+    ap.add_argument('preset', nargs='?', default='quick', choices=['quick', 'cpu'])
+    ap.add_argument('--device', default='cpu', help="'cpu' or 'cuda'")
+    args = ap.parse_args()
+    main(args.preset, args.device)

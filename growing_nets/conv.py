@@ -4,11 +4,13 @@
 
 # %% ../nbs/07_conv.ipynb #82e4d90d
 from __future__ import annotations
+import functools
 from dataclasses import dataclass
-from typing import Callable  # the type of `LayerPair.act`, read when the pair classes are documented
+from typing import Callable
 import torch
 from torch import nn
 import torch.nn.functional as F
+from torch.nn.grad import conv2d_weight
 from fastcore.basics import patch
 from .core import all_reduce_, distributed, sum_over_processes
 from .pairs import LayerPair
@@ -16,8 +18,9 @@ from .statistics import PairStats
 from .solver import optimal_neurons
 
 # %% auto #0
-__all__ = ['conv_geometry', 'unfold_patches', 'patch_rows', 'conv_rows', 'conv_grad_rows', 'centre_tap_rows', 'offset_rows',
-           'ConvPair', 'ConvPairFull', 'grow_batchnorm', 'conv_kernels', 'add_out_channels', 'add_in_channels',
+__all__ = ['CHUNK_POSITIONS', 'ONE', 'conv_geometry', 'unfold_patches', 'patch_rows', 'conv_rows', 'conv_grad_rows',
+           'centre_tap_rows', 'offset_rows', 'ConvPair', 'ConvPairFull', 'correlations', 'patch_products',
+           'rows_products', 'grow_batchnorm', 'conv_kernels', 'add_out_channels', 'add_in_channels',
            'full_scheme_input', 'full_scheme_neurons', 'ConvLinearPair', 'calibrate_new_channels']
 
 # %% ../nbs/07_conv.ipynb #060657b7
@@ -99,6 +102,7 @@ def offset_rows(patches:torch.Tensor, # channel-major patches (D1, n, H1, W1) of
 class ConvPair(LayerPair):
     "Two convolutions with new channels between them; each new channel feeds `second` through the centre of its kernel (restricted scheme)."
     bn: nn.BatchNorm2d|None = None  # BatchNorm applied to `first`'s output before `act`, grown with the channels
+    shortcut_positions: int = 256   # output positions per image from which statistics come from correlations, not rows (`second_gram`)
 
     def __post_init__(self):
         for m in (self.first, self.second): conv_geometry(m)
@@ -134,6 +138,123 @@ class ConvPairFull(ConvPair):
     def _check_scheme(self): pass
     def first_rows(self, x:torch.Tensor) -> torch.Tensor: return offset_rows(self.patches(x), self.second)
     first_rows_are_layer_rows = False
+
+# %% ../nbs/07_conv.ipynb #f17a0002
+CHUNK_POSITIONS = 8192   # positions summed by one convolution call: float32 correlations over a whole batch lose ~20× more than matmul
+
+def _taps(k:int, s:int, p:int, d:int, size:int) -> tuple[int, list[tuple[int, int]]]:
+    "Along one axis: the output length, and each kernel tap's phase r and shift α (input position s·u + d·i − p = s·(u + α) + r)."
+    return (size + 2 * p - d * (k - 1) - 1) // s + 1, [((d * i - p) % s, (d * i - p) // s) for i in range(k)]
+
+def _extended(y:torch.Tensor, lo:tuple[int, int], hi:tuple[int, int], size:tuple[int, int]) -> torch.Tensor:
+    "`e` with e[t] = y[t + lo] (zero outside `y`), `size` + hi − lo long on each axis: `y` read at every shift of the window."
+    n, C, Hy, Wy = y.shape
+    e = y.new_zeros(n, C, size[0] + hi[0] - lo[0], size[1] + hi[1] - lo[1])
+    (a0, a1), (b0, b1) = ((max(0, -l), min(e.shape[2 + i], (Hy, Wy)[i] - l)) for i, l in enumerate(lo))
+    if a1 > a0 and b1 > b0: e[:, :, a0:a1, b0:b1] = y[:, :, a0 + lo[0]:a1 + lo[0], b0 + lo[1]:b1 + lo[1]]
+    return e
+
+def correlations(x:torch.Tensor, # images (n, Cx, H, W)
+                 y:torch.Tensor, # images (n, Cy, Hy, Wy), zero outside
+                 lo:tuple[int, int], hi:tuple[int, int], # the window of shifts δ, per axis
+                ) -> Callable[[int, int, int, int], torch.Tensor]:
+    "`band(r0, r1, c0, c1)`: Σ over images and u in rows [r0, r1), columns [c0, c1) of x(u) y(u + δ)ᵀ, as (Cx, Cy, δ_h, δ_w); each band computed once."
+    D = (hi[0] - lo[0] + 1, hi[1] - lo[1] + 1)
+    e = _extended(y, lo, hi, x.shape[2:])
+    @functools.cache
+    def band(r0, r1, c0, c1):
+        step = max(1, CHUNK_POSITIONS // ((r1 - r0) * (c1 - c0)))       # images per call: float32 sums stay short
+        return sum(conv2d_weight(e[i:i + step, :, r0:r1 + D[0] - 1, c0:c1 + D[1] - 1], (x.shape[1], y.shape[1], *D), x[i:i + step, :, r0:r1, c0:c1])
+                   for i in range(0, len(x), step))
+    return band
+
+def _outside(a:int, n_out:int, size:int) -> list[tuple[int, int]]:
+    "The bands of u ∈ [0, size) outside [a, a + n_out): where a tap at shift `a` reads no output position."
+    return [(r0, r1) for r0, r1 in ((0, min(a, size)), (max(a + n_out, 0), size)) if r1 > r0]
+
+# %% ../nbs/07_conv.ipynb #f17a0003
+def _tap_list(g, shape) -> tuple[tuple[int, int], list]:
+    "Output size of geometry `g` = (kernel, stride, padding, dilation) on images of `shape`, and its taps: (flat index, phase, shift)."
+    (Ho, th), (Wo, tw) = (_taps(g[0][a], g[1][a], g[2][a], g[3][a], shape[2 + a]) for a in range(2))
+    return (Ho, Wo), [(ih * len(tw) + iw, (rh, rw), (ah, aw)) for ih, (rh, ah) in enumerate(th) for iw, (rw, aw) in enumerate(tw)]
+
+def patch_products(x:torch.Tensor, gx, # images (n, Cx, H, W) and their patch geometry: (kernel, stride, padding, dilation) pairs
+                   y:torch.Tensor, gy, # images and geometry giving the same output positions
+                  ) -> torch.Tensor:
+    "B_xᵀB_y for the rows of `unfold_patches(x, *gx)` and `unfold_patches(y, *gy)`, (Cx·kh·kw, Cy·kh'·kw'), without building them."
+    (out, xt), (out_y, yt) = _tap_list(gx, x.shape), _tap_list(gy, y.shape)
+    if out != out_y: raise ValueError(f"the two geometries give different output sizes: {out} and {out_y}")
+    res = x.new_zeros(x.shape[1], len(xt), y.shape[1], len(yt))
+    for P in sorted({t[1] for t in xt}):
+        xP, XI = x[:, :, P[0]::gx[1][0], P[1]::gx[1][1]], [t for t in xt if t[1] == P]
+        if xP.numel() == 0: continue                                     # taps that read only the padding
+        for Q in sorted({t[1] for t in yt}):
+            YJ = [t for t in yt if t[1] == Q]
+            lo, hi = ((min(t[2][a] for t in YJ) - max(t[2][a] for t in XI) for a in range(2)),
+                      (max(t[2][a] for t in YJ) - min(t[2][a] for t in XI) for a in range(2)))
+            lo, hi = tuple(lo), tuple(hi)
+            band, (H, W) = correlations(xP, y[:, :, Q[0]::gy[1][0], Q[1]::gy[1][1]], lo, hi), xP.shape[2:]
+            J, bh, bw = (torch.tensor([t[k] if k == 0 else t[2][k - 1] for t in YJ]) for k in range(3))
+            for i, _, (ah, aw) in XI:                                     # the full correlation minus the bands tap i does not read
+                rows, cols = _outside(ah, out[0], H), _outside(aw, out[1], W)
+                Fa = band(0, H, 0, W) - sum((band(*r, 0, W) for r in rows), 0) - sum((band(0, H, *c) for c in cols), 0) \
+                     + sum((band(*r, *c) for r in rows for c in cols), 0)
+                res[:, i][:, :, J] = Fa[:, :, bh - ah - lo[0], bw - aw - lo[1]]
+    return res.reshape(x.shape[1] * len(xt), -1)
+
+# %% ../nbs/07_conv.ipynb #f17a0007
+ONE = ((1, 1), (1, 1), (0, 0), (1, 1))   # a 1×1 kernel, stride 1, no padding: each position read as it is
+
+def rows_products(x:torch.Tensor, gx, bx:bool, # images, patch geometry, whether their rows end with a bias column
+                  y:torch.Tensor, gy, by:bool,
+                 ) -> torch.Tensor:
+    "B_xᵀB_y of two sets of patch rows over the same output positions, bias columns (ones) last, without building the rows."
+    G = patch_products(x, gx, y, gy)
+    if not (bx or by): return G
+    ones = x.new_ones(len(x), 1, *_tap_list(gx, x.shape)[0])
+    if by: G = torch.cat([G, patch_products(x, gx, ones, ONE)], 1)
+    if bx: G = torch.cat([G, torch.cat([patch_products(ones, ONE, y, gy), ones.sum().reshape(1, 1)[:, :int(by)]], 1)])
+    return G
+
+# %% ../nbs/07_conv.ipynb #f17a0010
+@patch
+def _pays(self:ConvPair, x:torch.Tensor, g) -> bool:
+    "Whether patches of geometry `g` on `x` cover enough output positions (`shortcut_positions`) for correlations to beat rows."
+    (H, W), _ = _tap_list(g, x.shape)
+    return H * W >= self.shortcut_positions
+
+@patch
+def _first_geometry(self:ConvPair, x:torch.Tensor):
+    "Geometry of B_{l-2} on the first convolution's input `x` when the centre tap reads its output at the second's stride and correlations pay; else None."
+    k, s, p, d = conv_geometry(self.first)
+    c, s2, p2 = _centre(self.second)
+    g = (k, (s[0] * s2[0], s[1] * s2[1]), p, d)
+    return g if c == p2 and self._pays(x, g) else None
+
+@patch
+def second_gram(self:ConvPair, x:torch.Tensor) -> torch.Tensor|None:
+    "ΣBᵀB of the second convolution's rows of `x` (bias last), from correlations (None on small maps: from rows)."
+    g, b = conv_geometry(self.second), self.second.bias is not None
+    return rows_products(x, g, b, x, g, b) if self._pays(x, g) else None
+
+@patch
+def first_gram(self:ConvPair, x:torch.Tensor) -> torch.Tensor|None:
+    "ΣB_{l-2}ᵀB_{l-2} from the first convolution's input `x`, from correlations (None: from rows, when the centre tap is not aligned, the map small or the stride > 1)."
+    if (g := self._first_geometry(x)) is None or g[1] != (1, 1): return None
+    b = self.first.bias is not None
+    return rows_products(x, g, b, x, g, b)
+
+@patch
+def cross_sums(self:ConvPair, xf:torch.Tensor, xs:torch.Tensor, v:torch.Tensor) -> torch.Tensor|None:
+    "ΣB_{l-2}ᵀ[B_{l-1} | V] from the two convolutions' inputs and `v` at the second's output, from correlations (None: from rows)."
+    if (g := self._first_geometry(xf)) is None: return None
+    bf, g2 = self.first.bias is not None, conv_geometry(self.second)
+    return torch.cat([rows_products(xf, g, bf, xs, g2, self.second.bias is not None), rows_products(v, ONE, False, xf, g, bf).T], 1)
+
+@patch
+def first_gram(self:ConvPairFull, x:torch.Tensor) -> None: return None
+@patch
+def cross_sums(self:ConvPairFull, xf:torch.Tensor, xs:torch.Tensor, v:torch.Tensor) -> None: return None
 
 # %% ../nbs/07_conv.ipynb #8ba7a0c0
 def _replace_param(module:nn.Module, name:str, value:torch.Tensor):

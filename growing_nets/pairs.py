@@ -66,6 +66,22 @@ class LayerPair:
 
     def __repr__(self): return f"{type(self).__name__}({self.name or '?'}: {type(self.first).__name__} → {type(self.second).__name__})"
 
+# %% ../nbs/05_pairs.ipynb #b5a1c011
+@patch
+def second_gram(self:LayerPair, x:torch.Tensor) -> torch.Tensor|None:
+    "ΣBᵀB over the second layer's rows of its input `x`, formed without the rows; None: the collector builds the rows."
+    return None
+
+@patch
+def first_gram(self:LayerPair, x:torch.Tensor) -> torch.Tensor|None:
+    "ΣB_{l-2}ᵀB_{l-2} over the rows of the first layer's input `x`, formed without the rows; None: from the rows."
+    return None
+
+@patch
+def cross_sums(self:LayerPair, xf:torch.Tensor, xs:torch.Tensor, v:torch.Tensor) -> torch.Tensor|None:
+    "ΣB_{l-2}ᵀ[B_{l-1} | V] from the two layers' inputs and `v`, the scaled gradient shaped as the second layer's output; None: from the rows."
+    return None
+
 # %% ../nbs/05_pairs.ipynb #ef372ddc
 def _set_linear(layer:nn.Linear, weight:torch.Tensor, bias:torch.Tensor|None):
     "Replace `layer`'s parameters by new ones holding `weight` and `bias`."

@@ -5,6 +5,7 @@
 # %% ../nbs/06_statistics.ipynb #30a863f0
 from __future__ import annotations
 import math
+from functools import cache
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Callable
@@ -93,11 +94,14 @@ class Gram:
     n: int = 0
     token: int|None = None
 
-    def add(self, X:torch.Tensor, n:int, token:int):
-        "Add XᵀX of rows `X` from `n` samples, unless forward pass `token` is in already."
+    def add(self, rows:Callable[[], torch.Tensor], n:int, token:int, gram:Callable[[], torch.Tensor|None]=lambda: None):
+        "Add ΣXᵀX from `n` samples — `gram()` when it forms it, else from `rows()` — unless forward pass `token` is in already."
         if token == self.token: return
-        if self.total is None: self.total = X.new_zeros(X.shape[1], X.shape[1])
-        sym_gram_(self.total, X)
+        if (G := gram()) is not None: self.total = _acc(self.total, G)
+        else:
+            X = rows()
+            if self.total is None: self.total = X.new_zeros(X.shape[1], X.shape[1])
+            sym_gram_(self.total, X)
         self.n, self.token = self.n + n, token
 
     def mean(self) -> torch.Tensor: return symmetrize(self.total) / self.n
@@ -132,9 +136,10 @@ class StatsCollector:
                  reduction:str='mean', # reduction of the training loss over the batch: 'mean' or 'sum'
                  dtype:torch.dtype=torch.float32, # dtype of the running sums
                  grad_scale:Callable[[], float]|None=None, # factor by which the loss was scaled (mixed precision)
+                 shortcuts:bool=True, # let pairs form their products without rows (`LayerPair.second_gram`, ...); False: always from rows
                 ):
         if reduction not in ('mean', 'sum'): raise ValueError(f"reduction must be 'mean' or 'sum', got {reduction!r}")
-        self.pairs, self.reduction, self.dtype, self.grad_scale = list(pairs), reduction, dtype, grad_scale
+        self.pairs, self.reduction, self.dtype, self.grad_scale, self.shortcuts = list(pairs), reduction, dtype, grad_scale, shortcuts
         self.layers = list({id(m): m for p in self.pairs for m in (p.first, p.second)}.values())
         self.seconds = list({id(p.second): p.second for p in self.pairs}.values())
         self.handles, self.active, self._token, self._last, self._pending = [], False, 0, {}, {}
@@ -152,6 +157,9 @@ class StatsCollector:
     def gram2(self, p:LayerPair) -> Gram:
         "The `Gram` of the rows B_{l-2} the new neurons of `p` read: the first layer's own, or the pair's."
         return self.sums_of(p.first).S if p.first_rows_are_layer_rows else self.sums_of_pair(p).S2
+    def shortcut(self, f:Callable, *args) -> torch.Tensor|None:
+        "`f(*args)`, a pair's product formed without rows, unless `shortcuts` is off (None: from rows)."
+        return f(*args) if self.shortcuts else None
 
 # %% ../nbs/06_statistics.ipynb #69199fee
 def _grads_give_M(m:nn.Module) -> bool:
@@ -207,20 +215,24 @@ def _backward(self:StatsCollector, m, mine, captured, g):
     p0 = captured[0][0]                                                 # rows of layer l are read the same way by every pair
     n = p0.n_samples(xs)
     scale = (n if self.reduction == 'mean' else 1) / (self.grad_scale() if self.grad_scale else 1)
-    V = p0.grad_rows(g.detach()).to(self.dtype) * (-scale)              # v = −∂ℓ_i/∂a_l
-    Bs = p0.second_rows(xs).to(self.dtype)
+    v, xs = g.detach().to(self.dtype) * (-scale), xs.to(self.dtype)     # v = −∂ℓ_i/∂a_l, shaped as layer l's output
+    Bs, V = cache(lambda: p0.second_rows(xs)), cache(lambda: p0.grad_rows(v))   # rows, built only if a product needs them
     sums = self.sums_of(m)
-    sums.S.add(Bs, n, tok)                                              # S of layer l's input, once per forward
+    sums.S.add(Bs, n, tok, lambda: self.shortcut(p0.second_gram, xs))          # S of layer l's input, once per forward
     if sums.V_token != tok:                                             # tr(E) (and M) of layer l, once per forward
         sums.V_token = tok
-        sums.trace_E = _acc(sums.trace_E, (V * V).sum())
+        sums.trace_E = _acc(sums.trace_E, (v * v).sum())
         if _grads_give_M(m): self._pending[id(m)] = (scale, {k for k in ('weight', 'bias') if getattr(m, k, None) is not None})
-        else: sums.M = Bs.T @ V if sums.M is None else sums.M.addmm_(Bs.T, V)   # frozen parameters: the explicit product
+        else: sums.M = _acc(sums.M, Bs().T @ V())                        # frozen parameters: the explicit product
     for p, (tf, xf) in captured:                                        # P | M₂ of each pair (and S₂)
-        Bf = p.first_rows(xf).to(self.dtype)
-        self.gram2(p).add(Bf, n, tf)
-        ps, BV = self.sums_of_pair(p), torch.cat([Bs, V], 1)
-        ps.cross = Bf.T @ BV if ps.cross is None else ps.cross.addmm_(Bf.T, BV)
+        xf = xf.to(self.dtype)
+        Bf = cache(lambda p=p, xf=xf: p.first_rows(xf))
+        self.gram2(p).add(Bf, n, tf, lambda: self.shortcut(p.first_gram, xf))
+        ps = self.sums_of_pair(p)
+        if (C := self.shortcut(p.cross_sums, xf, xs, v)) is not None: ps.cross = _acc(ps.cross, C)
+        else:
+            BV = torch.cat([Bs(), V()], 1)
+            ps.cross = Bf().T @ BV if ps.cross is None else ps.cross.addmm_(Bf().T, BV)
         ps.n += n
 
 # %% ../nbs/06_statistics.ipynb #448d6311

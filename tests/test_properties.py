@@ -9,7 +9,7 @@ import torch.nn.functional as F
 from hypothesis import assume, given, settings, strategies as st
 from growing_nets.bottleneck import best_update, expressivity_bottleneck
 from growing_nets.solver import optimal_neurons
-from growing_nets.conv import ConvPair
+from growing_nets.conv import ConvPair, rows_products
 from growing_nets.statistics import StatsCollector
 from growing_nets.models import GrowingMLP
 from growing_nets.methods import Proposal
@@ -92,9 +92,9 @@ def rows_by_loop(x, first, second, h):
 @settings(max_examples=60, **SEEDED)
 @given(seed=st.integers(0, 2**31), k1=st.sampled_from([1, 3, 5]), k2=st.sampled_from([1, 3, 5]), s1=st.integers(1, 2), s2=st.integers(1, 2),
        p1=st.integers(0, 2), p2=st.integers(0, 2), d1=st.integers(1, 2), d2=st.integers(1, 2), bias1=st.booleans(), bias2=st.booleans(),
-       size=st.integers(6, 11))
-def test_conv_statistics_match_an_explicit_loop(seed, k1, k2, s1, s2, p1, p2, d1, d2, bias1, bias2, size):
-    "Every statistic of a `ConvPair`, collected in two batches, equals the products of rows built position by position."
+       size=st.integers(6, 11), shortcut=st.booleans())
+def test_conv_statistics_match_an_explicit_loop(seed, k1, k2, s1, s2, p1, p2, d1, d2, bias1, bias2, size, shortcut):
+    "Every statistic of a `ConvPair`, collected in two batches from correlations or from rows, equals the products of rows built position by position."
     g = torch.Generator().manual_seed(seed)
     first = nn.Conv2d(2, 3, k1, s1, p1, d1, bias=bias1).double()
     second = nn.Conv2d(3, 4, k2, s2, p2, d2, bias=bias2).double()
@@ -103,7 +103,7 @@ def test_conv_statistics_match_an_explicit_loop(seed, k1, k2, s1, s2, p1, p2, d1
     assume(H1 >= 1 and (H1 + 2 * p2 - d2 * (k2 - 1) - 1) // s2 + 1 >= 1)
     net = nn.Sequential(first, nn.Tanh(), second)
     y = torch.randn(net(x).shape, generator=g, dtype=torch.float64)
-    pair = ConvPair(first, second, torch.tanh)
+    pair = ConvPair(first, second, torch.tanh, shortcut_positions=0 if shortcut else 10**9)
     with StatsCollector([pair], reduction='sum', dtype=torch.float64) as sc:
         for sl in (slice(0, 1), slice(1, 3)): ((net(x[sl]) - y[sl])**2).sum().backward()
     h = torch.tanh(first(x)).detach()
@@ -114,6 +114,32 @@ def test_conv_statistics_match_an_explicit_loop(seed, k1, k2, s1, s2, p1, p2, d1
     for name, ref in (('S', B1.T @ B1), ('M', B1.T @ V), ('S2', B2.T @ B2), ('M2', B2.T @ V), ('P', B2.T @ B1)):
         torch.testing.assert_close(getattr(got, name), ref / 3, msg=name)
     assert math.isclose(got.trace_E, float((V**2).sum()) / 3, rel_tol=1e-10)
+
+
+def unfold_rows(x, k, s, p, d, bias):
+    "Rows of `x`'s patches from torch's own F.unfold (one row per image and position), a column of ones last when `bias`."
+    B = F.unfold(x, k, d, p, s).transpose(1, 2).reshape(-1, x.shape[1] * k[0] * k[1])
+    return torch.cat([B, torch.ones(len(B), 1, dtype=x.dtype)], 1) if bias else B
+
+
+@settings(max_examples=80, **SEEDED)
+@given(seed=st.integers(0, 2**31), k=st.tuples(st.sampled_from([1, 2, 3, 5]), st.sampled_from([1, 3])), s=st.tuples(st.integers(1, 3), st.integers(1, 2)),
+       d=st.tuples(st.integers(1, 2), st.integers(1, 2)), p=st.tuples(st.integers(0, 3), st.integers(0, 2)), size=st.tuples(st.integers(1, 12), st.integers(1, 12)),
+       k2=st.sampled_from([1, 3, 5]), s2=st.integers(1, 2), extra=st.integers(0, 1), bx=st.booleans(), by=st.booleans(), same=st.booleans())
+def test_patch_products_match_unfold(seed, k, s, d, p, size, k2, s2, extra, bx, by, same):
+    "Products of patch rows formed from correlations (`rows_products`) equal those of F.unfold's rows, for two geometries over the same positions."
+    g = torch.Generator().manual_seed(seed)
+    out = [(size[a] + 2 * p[a] - d[a] * (k[a] - 1) - 1) // s[a] + 1 for a in range(2)]
+    assume(min(out) >= 1)
+    x = torch.randn(2, 2, *size, generator=g, dtype=torch.float64)
+    gx = (k, s, p, d)
+    if same: y, gy, by = x, gx, bx                                           # a Gram matrix
+    else:                                                                    # stride s2, 'same'-like padding, sized to give the same positions
+        gy = ((k2, k2), (s2, s2), (k2 // 2, k2 // 2), (1, 1))
+        y = torch.randn(2, 3, *[(o - 1) * s2 + 1 + min(extra, s2 - 1) for o in out], generator=g, dtype=torch.float64)
+    got = rows_products(x, gx, bx, y, gy, by)
+    ref = unfold_rows(x, *gx, bx).T @ unfold_rows(y, *gy, by)
+    torch.testing.assert_close(got, ref, rtol=1e-12, atol=1e-12 * float(x.norm() * y.norm() + 1))
 
 
 @settings(max_examples=50, **SEEDED)
