@@ -102,7 +102,8 @@ def offset_rows(patches:torch.Tensor, # channel-major patches (D1, n, H1, W1) of
 class ConvPair(LayerPair):
     "Two convolutions with new channels between them; each new channel feeds `second` through the centre of its kernel (restricted scheme)."
     bn: nn.BatchNorm2d|None = None  # BatchNorm applied to `first`'s output before `act`, grown with the channels
-    shortcut_positions: int = 256   # output positions per image from which statistics come from correlations, not rows (`second_gram`)
+    shortcut_positions: int = 256   # statistics from correlations, not rows, on maps of this many positions per image (`shortcuts`)
+    shortcut_channels: int = 8      # ... and with this many channels between the convolutions
 
     def __post_init__(self):
         for m in (self.first, self.second): conv_geometry(m)
@@ -218,43 +219,42 @@ def rows_products(x:torch.Tensor, gx, bx:bool, # images, patch geometry, whether
 
 # %% ../nbs/07_conv.ipynb #f17a0010
 @patch
-def _pays(self:ConvPair, x:torch.Tensor, g) -> bool:
-    "Whether patches of geometry `g` on `x` cover enough output positions (`shortcut_positions`) for correlations to beat rows."
+def _first_geometry(self:ConvPair):
+    "Geometry of B_{l-2} on the first convolution's input: its patches at stride s₁s₂ when the second's centre tap reads them, else None."
+    k, s, p, d = conv_geometry(self.first)
+    c, s2, p2 = _centre(self.second)
+    return (k, (s[0] * s2[0], s[1] * s2[1]), p, d) if c == p2 else None
+
+@patch
+def shortcuts(self:ConvPair, x:torch.Tensor, g) -> bool:
+    "Whether the statistics of patches of geometry `g` on `x` come from correlations: B_{l-2} at stride 1, maps of `shortcut_positions`, `shortcut_channels`."
+    g1 = self._first_geometry()
+    if g1 is None or g1[1] != (1, 1) or self.second.in_channels < self.shortcut_channels: return False
     (H, W), _ = _tap_list(g, x.shape)
     return H * W >= self.shortcut_positions
 
 @patch
-def _first_geometry(self:ConvPair, x:torch.Tensor):
-    "Geometry of B_{l-2} on the first convolution's input `x` when the centre tap reads its output at the second's stride and correlations pay; else None."
-    k, s, p, d = conv_geometry(self.first)
-    c, s2, p2 = _centre(self.second)
-    g = (k, (s[0] * s2[0], s[1] * s2[1]), p, d)
-    return g if c == p2 and self._pays(x, g) else None
-
-@patch
 def second_gram(self:ConvPair, x:torch.Tensor) -> torch.Tensor|None:
-    "ΣBᵀB of the second convolution's rows of `x` (bias last), from correlations (None on small maps: from rows)."
+    "ΣBᵀB of the second convolution's rows of `x` (bias last), from correlations (None: from rows, see `shortcuts`)."
     g, b = conv_geometry(self.second), self.second.bias is not None
-    return rows_products(x, g, b, x, g, b) if self._pays(x, g) else None
+    return rows_products(x, g, b, x, g, b) if self.shortcuts(x, g) else None
 
 @patch
 def first_gram(self:ConvPair, x:torch.Tensor) -> torch.Tensor|None:
-    "ΣB_{l-2}ᵀB_{l-2} from the first convolution's input `x`, from correlations (None: from rows, when the centre tap is not aligned, the map small or the stride > 1)."
-    if (g := self._first_geometry(x)) is None or g[1] != (1, 1): return None
+    "ΣB_{l-2}ᵀB_{l-2} from the first convolution's input `x`, from correlations (None: from rows, see `shortcuts`)."
+    if not self.shortcuts(x, g := self._first_geometry()): return None
     b = self.first.bias is not None
     return rows_products(x, g, b, x, g, b)
 
 @patch
 def cross_sums(self:ConvPair, xf:torch.Tensor, xs:torch.Tensor, v:torch.Tensor) -> torch.Tensor|None:
     "ΣB_{l-2}ᵀ[B_{l-1} | V] from the two convolutions' inputs and `v` at the second's output, from correlations (None: from rows)."
-    if (g := self._first_geometry(xf)) is None: return None
+    if not self.shortcuts(xf, g := self._first_geometry()): return None
     bf, g2 = self.first.bias is not None, conv_geometry(self.second)
     return torch.cat([rows_products(xf, g, bf, xs, g2, self.second.bias is not None), rows_products(v, ONE, False, xf, g, bf).T], 1)
 
 @patch
-def first_gram(self:ConvPairFull, x:torch.Tensor) -> None: return None
-@patch
-def cross_sums(self:ConvPairFull, xf:torch.Tensor, xs:torch.Tensor, v:torch.Tensor) -> None: return None
+def shortcuts(self:ConvPairFull, x:torch.Tensor, g) -> bool: return False   # B_{l-2} by offset: rows
 
 # %% ../nbs/07_conv.ipynb #8ba7a0c0
 def _replace_param(module:nn.Module, name:str, value:torch.Tensor):

@@ -103,7 +103,7 @@ def test_conv_statistics_match_an_explicit_loop(seed, k1, k2, s1, s2, p1, p2, d1
     assume(H1 >= 1 and (H1 + 2 * p2 - d2 * (k2 - 1) - 1) // s2 + 1 >= 1)
     net = nn.Sequential(first, nn.Tanh(), second)
     y = torch.randn(net(x).shape, generator=g, dtype=torch.float64)
-    pair = ConvPair(first, second, torch.tanh, shortcut_positions=0 if shortcut else 10**9)
+    pair = ConvPair(first, second, torch.tanh, shortcut_positions=0 if shortcut else 10**9, shortcut_channels=0)
     with StatsCollector([pair], reduction='sum', dtype=torch.float64) as sc:
         for sl in (slice(0, 1), slice(1, 3)): ((net(x[sl]) - y[sl])**2).sum().backward()
     h = torch.tanh(first(x)).detach()
