@@ -5,9 +5,8 @@
 # %% ../nbs/06_statistics.ipynb #30a863f0
 from __future__ import annotations
 import math
-from functools import cache
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cache, cached_property
 from typing import Callable
 import torch
 from torch import nn
@@ -218,7 +217,7 @@ def _backward(self:StatsCollector, m, mine, captured, g):
     v, xs = g.detach().to(self.dtype) * (-scale), xs.to(self.dtype)     # v = −∂ℓ_i/∂a_l, shaped as layer l's output
     Bs, V = cache(lambda: p0.second_rows(xs)), cache(lambda: p0.grad_rows(v))   # rows, built only if a product needs them
     sums = self.sums_of(m)
-    sums.S.add(Bs, n, tok, lambda: self.shortcut(p0.second_gram, xs))          # S of layer l's input, once per forward
+    sums.S.add(Bs, n, tok, lambda: self.shortcut(p0.second_gram, xs))  # S of layer l's input, once per forward
     if sums.V_token != tok:                                             # tr(E) (and M) of layer l, once per forward
         sums.V_token = tok
         sums.trace_E = _acc(sums.trace_E, (v * v).sum())
