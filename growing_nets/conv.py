@@ -191,11 +191,11 @@ def patch_products(x:torch.Tensor, gx, # images (n, Cx, H, W) and their patch ge
         if xP.numel() == 0: continue                                     # taps that read only the padding
         for Q in sorted({t[1] for t in yt}):
             YJ = [t for t in yt if t[1] == Q]
-            lo, hi = ((min(t[2][a] for t in YJ) - max(t[2][a] for t in XI) for a in range(2)),
-                      (max(t[2][a] for t in YJ) - min(t[2][a] for t in XI) for a in range(2)))
-            lo, hi = tuple(lo), tuple(hi)
+            lo = tuple(min(t[2][a] for t in YJ) - max(t[2][a] for t in XI) for a in range(2))   # the window of shifts β − α
+            hi = tuple(max(t[2][a] for t in YJ) - min(t[2][a] for t in XI) for a in range(2))
             band, (H, W) = correlations(xP, y[:, :, Q[0]::gy[1][0], Q[1]::gy[1][1]], lo, hi), xP.shape[2:]
-            J, bh, bw = (torch.tensor([t[k] if k == 0 else t[2][k - 1] for t in YJ]) for k in range(3))
+            J = torch.tensor([t[0] for t in YJ])                          # y's taps of phase Q, and their shifts β
+            bh, bw = torch.tensor([t[2][0] for t in YJ]), torch.tensor([t[2][1] for t in YJ])
             for i, _, (ah, aw) in XI:                                     # the full correlation minus the bands tap i does not read
                 rows, cols = _outside(ah, out[0], H), _outside(aw, out[1], W)
                 Fa = band(0, H, 0, W) - sum((band(*r, 0, W) for r in rows), 0) - sum((band(0, H, *c) for c in cols), 0) \
