@@ -4,7 +4,7 @@
 
 # %% ../nbs/07_conv.ipynb #82e4d90d
 from __future__ import annotations
-import functools
+import functools, warnings
 from dataclasses import dataclass
 from typing import Callable
 import torch
@@ -18,10 +18,11 @@ from .statistics import PairStats
 from .solver import optimal_neurons
 
 # %% auto #0
-__all__ = ['CHUNK_POSITIONS', 'ONE', 'conv_geometry', 'unfold_patches', 'patch_rows', 'conv_rows', 'conv_grad_rows',
-           'centre_tap_rows', 'offset_rows', 'ConvPair', 'ConvPairFull', 'correlations', 'patch_products',
-           'rows_products', 'grow_batchnorm', 'conv_kernels', 'add_out_channels', 'add_in_channels',
-           'full_scheme_input', 'full_scheme_neurons', 'ConvLinearPair', 'calibrate_new_channels']
+__all__ = ['CHUNK_POSITIONS', 'POSITION_PAIRS', 'ONE', 'conv_geometry', 'unfold_patches', 'patch_rows', 'conv_rows',
+           'conv_grad_rows', 'centre_tap_rows', 'offset_rows', 'ConvPair', 'ConvPairFull', 'correlations',
+           'correlation_products', 'position_products', 'by_positions', 'patch_products', 'rows_products',
+           'grow_batchnorm', 'conv_kernels', 'add_out_channels', 'add_in_channels', 'full_scheme_input',
+           'full_scheme_neurons', 'ConvLinearPair', 'calibrate_new_channels']
 
 # %% ../nbs/07_conv.ipynb #060657b7
 def _two(v) -> tuple[int, int]:
@@ -158,15 +159,20 @@ def _extended(y:torch.Tensor, lo:tuple[int, int], hi:tuple[int, int], size:tuple
 def correlations(x:torch.Tensor, # images (n, Cx, H, W)
                  y:torch.Tensor, # images (n, Cy, Hy, Wy), zero outside
                  lo:tuple[int, int], hi:tuple[int, int], # the window of shifts δ, per axis
+                 same:bool=False, # y is x and lo = −hi: over the whole image, the correlation at −δ is that at δ transposed
                 ) -> Callable[[int, int, int, int], torch.Tensor]:
     "`band(r0, r1, c0, c1)`: Σ over images and u in rows [r0, r1), columns [c0, c1) of x(u) y(u + δ)ᵀ, as (Cx, Cy, δ_h, δ_w); each band computed once."
-    D = (hi[0] - lo[0] + 1, hi[1] - lo[1] + 1)
+    D, (H, W) = (hi[0] - lo[0] + 1, hi[1] - lo[1] + 1), x.shape[2:]
     e = _extended(y, lo, hi, x.shape[2:])
+    def shifts(r0, r1, c0, c1, t0, d0):                                  # the shifts of window rows t0 … t0 + d0 − 1
+        step = max(1, CHUNK_POSITIONS // ((r1 - r0) * (c1 - c0)))       # images per call: float32 sums stay short
+        return sum(conv2d_weight(e[i:i + step, :, r0 + t0:r1 + t0 + d0 - 1, c0:c1 + D[1] - 1], (x.shape[1], y.shape[1], d0, D[1]), x[i:i + step, :, r0:r1, c0:c1])
+                   for i in range(0, len(x), step))
     @functools.cache
     def band(r0, r1, c0, c1):
-        step = max(1, CHUNK_POSITIONS // ((r1 - r0) * (c1 - c0)))       # images per call: float32 sums stay short
-        return sum(conv2d_weight(e[i:i + step, :, r0:r1 + D[0] - 1, c0:c1 + D[1] - 1], (x.shape[1], y.shape[1], *D), x[i:i + step, :, r0:r1, c0:c1])
-                   for i in range(0, len(x), step))
+        if not (same and (r0, r1, c0, c1) == (0, H, 0, W)): return shifts(r0, r1, c0, c1, 0, D[0])
+        U = shifts(0, H, 0, W, hi[0], hi[0] + 1)                          # δ_h ≥ 0 only
+        return torch.cat([U[:, :, 1:].flip(2, 3).transpose(0, 1), U], 2)
     return band
 
 def _outside(a:int, n_out:int, size:int) -> list[tuple[int, int]]:
@@ -179,10 +185,10 @@ def _tap_list(g, shape) -> tuple[tuple[int, int], list]:
     (Ho, th), (Wo, tw) = (_taps(g[0][a], g[1][a], g[2][a], g[3][a], shape[2 + a]) for a in range(2))
     return (Ho, Wo), [(ih * len(tw) + iw, (rh, rw), (ah, aw)) for ih, (rh, ah) in enumerate(th) for iw, (rw, aw) in enumerate(tw)]
 
-def patch_products(x:torch.Tensor, gx, # images (n, Cx, H, W) and their patch geometry: (kernel, stride, padding, dilation) pairs
-                   y:torch.Tensor, gy, # images and geometry giving the same output positions
-                  ) -> torch.Tensor:
-    "B_xᵀB_y for the rows of `unfold_patches(x, *gx)` and `unfold_patches(y, *gy)`, (Cx·kh·kw, Cy·kh'·kw'), without building them."
+def correlation_products(x:torch.Tensor, gx, # images (n, Cx, H, W) and their patch geometry: (kernel, stride, padding, dilation) pairs
+                         y:torch.Tensor, gy, # images and geometry giving the same output positions
+                        ) -> torch.Tensor:
+    "B_xᵀB_y for the rows of `unfold_patches(x, *gx)` and `unfold_patches(y, *gy)`, (Cx·kh·kw, Cy·kh'·kw'), from windowed correlations."
     (out, xt), (out_y, yt) = _tap_list(gx, x.shape), _tap_list(gy, y.shape)
     if out != out_y: raise ValueError(f"the two geometries give different output sizes: {out} and {out_y}")
     res = x.new_zeros(x.shape[1], len(xt), y.shape[1], len(yt))
@@ -193,7 +199,7 @@ def patch_products(x:torch.Tensor, gx, # images (n, Cx, H, W) and their patch ge
             YJ = [t for t in yt if t[1] == Q]
             lo = tuple(min(t[2][a] for t in YJ) - max(t[2][a] for t in XI) for a in range(2))   # the window of shifts β − α
             hi = tuple(max(t[2][a] for t in YJ) - min(t[2][a] for t in XI) for a in range(2))
-            band, (H, W) = correlations(xP, y[:, :, Q[0]::gy[1][0], Q[1]::gy[1][1]], lo, hi), xP.shape[2:]
+            band, (H, W) = correlations(xP, y[:, :, Q[0]::gy[1][0], Q[1]::gy[1][1]], lo, hi, x is y and gx == gy and P == Q), xP.shape[2:]
             J = torch.tensor([t[0] for t in YJ])                          # y's taps of phase Q, and their shifts β
             bh, bw = torch.tensor([t[2][0] for t in YJ]), torch.tensor([t[2][1] for t in YJ])
             for i, _, (ah, aw) in XI:                                     # the full correlation minus the bands tap i does not read
@@ -203,18 +209,78 @@ def patch_products(x:torch.Tensor, gx, # images (n, Cx, H, W) and their patch ge
                 res[:, i][:, :, J] = Fa[:, :, bh - ah - lo[0], bw - aw - lo[1]]
     return res.reshape(x.shape[1] * len(xt), -1)
 
+# %% ../nbs/07_conv.ipynb #f17a0014
+POSITION_PAIRS = 2**22   # entries of one block of position-pair products (16 MiB in float32)
+
+@functools.lru_cache(maxsize=64)
+def _reads(g, hw:tuple[int, int]) -> torch.Tensor:
+    "(taps, output positions): the flat position of an (H, W) image each tap of geometry `g` reads, −1 in the padding."
+    (kh, kw), (sh, sw), (ph, pw), (dh, dw) = g
+    (Ho, Wo), _ = _tap_list(g, (0, 0, *hw))
+    h = sh * torch.arange(Ho) + dh * torch.arange(kh)[:, None] - ph     # (kh, Ho)
+    w = sw * torch.arange(Wo) + dw * torch.arange(kw)[:, None] - pw     # (kw, Wo)
+    ok = ((h >= 0) & (h < hw[0]))[:, None, :, None] & ((w >= 0) & (w < hw[1]))[None, :, None, :]
+    return torch.where(ok, h[:, None, :, None] * hw[1] + w[None, :, None, :], -1).reshape(kh * kw, Ho * Wo)
+
+@functools.lru_cache(maxsize=64)
+def _pair_sums(gx, x_hw, gy, y_hw, block:int, dtype, device) -> list[torch.Tensor]:
+    "Per block of `block` positions q of x: the sparse (taps_x·taps_y, block·Q_y) sum of the pairs (q, q') each pair of taps reads."
+    a, b = _reads(gx, x_hw), _reads(gy, y_hw)
+    (Ka, P), Kb, Qx, Qy = a.shape, len(b), x_hw[0] * x_hw[1], y_hw[0] * y_hw[1]
+    a, b = a[:, None].expand(Ka, Kb, P), b[None].expand(Ka, Kb, P)
+    ok = (a >= 0) & (b >= 0)
+    a, b, ij = a[ok], b[ok], torch.arange(Ka * Kb).view(Ka, Kb, 1).expand(Ka, Kb, P)[ok]
+    sums = []
+    for q0 in range(0, Qx, block):
+        r, sel = min(block, Qx - q0), (a >= q0) & (a < q0 + block)
+        M = torch.sparse_coo_tensor(torch.stack([ij[sel], (a[sel] - q0) * Qy + b[sel]]), torch.ones(int(sel.sum()), dtype=dtype), (Ka * Kb, r * Qy), check_invariants=True)
+        with warnings.catch_warnings():
+            warnings.filterwarnings('ignore', 'Sparse CSR tensor support is in beta')
+            sums.append(M.coalesce().to_sparse_csr().to(device))
+    return sums
+
+# %% ../nbs/07_conv.ipynb #f17a0015
+def position_products(x:torch.Tensor, gx, y:torch.Tensor, gy) -> torch.Tensor:
+    "`correlation_products` from the products of every pair of positions of `x` and `y`: each pair of taps sums the pairs it reads."
+    (out, xt), (out_y, yt) = _tap_list(gx, x.shape), _tap_list(gy, y.shape)
+    if out != out_y: raise ValueError(f"the two geometries give different output sizes: {out} and {out_y}")
+    (n, Cx, Qx), (Cy, Qy) = x.flatten(2).shape, (y.shape[1], y.shape[2] * y.shape[3])
+    block = max(1, POSITION_PAIRS // (Cx * Qy * Cy))
+    X, Y = x.flatten(2).permute(2, 1, 0), y.flatten(2).transpose(1, 2).reshape(n, Qy * Cy)   # (Qx, Cx, n) and (n, Qy·Cy)
+    res = 0
+    for q0, M in zip(range(0, Qx, block), _pair_sums(gx, tuple(x.shape[2:]), gy, tuple(y.shape[2:]), block, x.dtype, x.device)):
+        G = X[q0:q0 + block].reshape(-1, n) @ Y                            # (r·Cx, Qy·Cy): x(q) y(q')ᵀ summed over images
+        res = res + M @ G.view(-1, Cx, Qy, Cy).transpose(1, 2).reshape(-1, Cx * Cy)
+    return res.view(len(xt), len(yt), Cx, Cy).permute(2, 0, 3, 1).reshape(Cx * len(xt), Cy * len(yt))
+
+def by_positions(x:torch.Tensor, gx, y:torch.Tensor, gy) -> bool:
+    "Whether the pairs of positions of `x` and `y` number at most a third of the products of the rows of geometries `gx` and `gy`."
+    (Ho, Wo), xt = _tap_list(gx, x.shape)
+    return 3 * x.shape[2] * x.shape[3] * y.shape[2] * y.shape[3] <= Ho * Wo * len(xt) * len(_tap_list(gy, y.shape)[1])
+
+def patch_products(x:torch.Tensor, gx, # images (n, Cx, H, W) and their patch geometry: (kernel, stride, padding, dilation) pairs
+                   y:torch.Tensor, gy, # images and geometry giving the same output positions
+                   how:str|None=None, # 'positions' or 'correlations'; default: by positions where `by_positions`
+                  ) -> torch.Tensor:
+    "B_xᵀB_y for the rows of `unfold_patches(x, *gx)` and `unfold_patches(y, *gy)`, (Cx·kh·kw, Cy·kh'·kw'), without building them."
+    if how not in (None, 'positions', 'correlations'): raise ValueError(f"how must be 'positions' or 'correlations', got {how!r}")
+    if how == 'positions' or how is None and by_positions(x, gx, y, gy): return position_products(x, gx, y, gy)
+    return correlation_products(x, gx, y, gy)
+
+
 # %% ../nbs/07_conv.ipynb #f17a0007
 ONE = ((1, 1), (1, 1), (0, 0), (1, 1))   # a 1×1 kernel, stride 1, no padding: each position read as it is
 
 def rows_products(x:torch.Tensor, gx, bx:bool, # images, patch geometry, whether their rows end with a bias column
                   y:torch.Tensor, gy, by:bool,
+                  how:str|None=None, # how `patch_products` forms them
                  ) -> torch.Tensor:
     "B_xᵀB_y of two sets of patch rows over the same output positions, bias columns (ones) last, without building the rows."
-    G = patch_products(x, gx, y, gy)
+    G = patch_products(x, gx, y, gy, how)
     if not (bx or by): return G
     ones = x.new_ones(len(x), 1, *_tap_list(gx, x.shape)[0])
-    if by: G = torch.cat([G, patch_products(x, gx, ones, ONE)], 1)
-    if bx: G = torch.cat([G, torch.cat([patch_products(ones, ONE, y, gy), ones.sum().reshape(1, 1)[:, :int(by)]], 1)])
+    if by: G = torch.cat([G, patch_products(x, gx, ones, ONE, how)], 1)
+    if bx: G = torch.cat([G, torch.cat([patch_products(ones, ONE, y, gy, how), ones.sum().reshape(1, 1)[:, :int(by)]], 1)])
     return G
 
 # %% ../nbs/07_conv.ipynb #f17a0010
@@ -227,28 +293,30 @@ def _first_geometry(self:ConvPair):
 
 @patch
 def shortcuts(self:ConvPair, x:torch.Tensor, g) -> bool:
-    "Whether the statistics of patches of geometry `g` on `x` come from correlations: B_{l-2} at stride 1, maps of `shortcut_positions`, `shortcut_channels`."
+    "Whether the statistics of patches of geometry `g` on `x` come without rows: on small maps by positions, else from correlations (see below)."
     g1 = self._first_geometry()
-    if g1 is None or g1[1] != (1, 1) or self.second.in_channels < self.shortcut_channels: return False
+    if g1 is None or g1[1] != (1, 1): return False                       # a strided B_{l-2}: its cross products need the rows of layer l anyway
+    if by_positions(x, g, x, g): return True
+    if self.second.in_channels < self.shortcut_channels: return False
     (H, W), _ = _tap_list(g, x.shape)
     return H * W >= self.shortcut_positions
 
 @patch
 def second_gram(self:ConvPair, x:torch.Tensor) -> torch.Tensor|None:
-    "ΣBᵀB of the second convolution's rows of `x` (bias last), from correlations (None: from rows, see `shortcuts`)."
+    "ΣBᵀB of the second convolution's rows of `x` (bias last), without rows (None: from rows, see `shortcuts`)."
     g, b = conv_geometry(self.second), self.second.bias is not None
     return rows_products(x, g, b, x, g, b) if self.shortcuts(x, g) else None
 
 @patch
 def first_gram(self:ConvPair, x:torch.Tensor) -> torch.Tensor|None:
-    "ΣB_{l-2}ᵀB_{l-2} from the first convolution's input `x`, from correlations (None: from rows, see `shortcuts`)."
+    "ΣB_{l-2}ᵀB_{l-2} from the first convolution's input `x`, without rows (None: from rows, see `shortcuts`)."
     if not self.shortcuts(x, g := self._first_geometry()): return None
     b = self.first.bias is not None
     return rows_products(x, g, b, x, g, b)
 
 @patch
 def cross_sums(self:ConvPair, xf:torch.Tensor, xs:torch.Tensor, v:torch.Tensor) -> torch.Tensor|None:
-    "ΣB_{l-2}ᵀ[B_{l-1} | V] from the two convolutions' inputs and `v` at the second's output, from correlations (None: from rows)."
+    "ΣB_{l-2}ᵀ[B_{l-1} | V] from the two convolutions' inputs and `v` at the second's output, without rows (None: from rows)."
     if not self.shortcuts(xf, g := self._first_geometry()): return None
     bf, g2 = self.first.bias is not None, conv_geometry(self.second)
     return torch.cat([rows_products(xf, g, bf, xs, g2, self.second.bias is not None), rows_products(v, ONE, False, xf, g, bf).T], 1)

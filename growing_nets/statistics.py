@@ -229,9 +229,9 @@ def _backward(self:StatsCollector, m, mine, captured, g):
         self.gram2(p).add(Bf, n, tf, lambda: self.shortcut(p.first_gram, xf))
         ps = self.sums_of_pair(p)
         if (C := self.shortcut(p.cross_sums, xf, xs, v)) is not None: ps.cross = _acc(ps.cross, C)
-        else:
-            BV = torch.cat([Bs(), V()], 1)
-            ps.cross = Bf().T @ BV if ps.cross is None else ps.cross.addmm_(Bf().T, BV)
+        else:                                                           # B_{l-2}ᵀB_{l-1} and B_{l-2}ᵀV side by side, without joining the rows
+            if ps.cross is None: ps.cross = xs.new_zeros(Bf().shape[1], Bs().shape[1] + V().shape[1])
+            ps.cross[:, :Bs().shape[1]].addmm_(Bf().T, Bs()); ps.cross[:, Bs().shape[1]:].addmm_(Bf().T, V())
         ps.n += n
 
 # %% ../nbs/06_statistics.ipynb #448d6311

@@ -127,7 +127,7 @@ def unfold_rows(x, k, s, p, d, bias):
        d=st.tuples(st.integers(1, 2), st.integers(1, 2)), p=st.tuples(st.integers(0, 3), st.integers(0, 2)), size=st.tuples(st.integers(1, 12), st.integers(1, 12)),
        k2=st.sampled_from([1, 3, 5]), s2=st.integers(1, 2), extra=st.integers(0, 1), bx=st.booleans(), by=st.booleans(), same=st.booleans())
 def test_patch_products_match_unfold(seed, k, s, d, p, size, k2, s2, extra, bx, by, same):
-    "Products of patch rows formed from correlations (`rows_products`) equal those of F.unfold's rows, for two geometries over the same positions."
+    "Products of patch rows formed without them (`rows_products`, from correlations and by positions) equal those of F.unfold's rows, for two geometries over the same positions."
     g = torch.Generator().manual_seed(seed)
     out = [(size[a] + 2 * p[a] - d[a] * (k[a] - 1) - 1) // s[a] + 1 for a in range(2)]
     assume(min(out) >= 1)
@@ -137,9 +137,10 @@ def test_patch_products_match_unfold(seed, k, s, d, p, size, k2, s2, extra, bx, 
     else:                                                                    # stride s2, 'same'-like padding, sized to give the same positions
         gy = ((k2, k2), (s2, s2), (k2 // 2, k2 // 2), (1, 1))
         y = torch.randn(2, 3, *[(o - 1) * s2 + 1 + min(extra, s2 - 1) for o in out], generator=g, dtype=torch.float64)
-    got = rows_products(x, gx, bx, y, gy, by)
     ref = unfold_rows(x, *gx, bx).T @ unfold_rows(y, *gy, by)
-    torch.testing.assert_close(got, ref, rtol=1e-12, atol=1e-12 * float(x.norm() * y.norm() + 1))
+    for how in ('correlations', 'positions'):
+        got = rows_products(x, gx, bx, y, gy, by, how)
+        torch.testing.assert_close(got, ref, rtol=1e-12, atol=1e-12 * float(x.norm() * y.norm() + 1), msg=lambda m: f"{how}: {m}")
 
 
 @settings(max_examples=50, **SEEDED)
