@@ -265,6 +265,7 @@ def patch_products(x:torch.Tensor, gx, # images (n, Cx, H, W) and their patch ge
     "B_xᵀB_y for the rows of `unfold_patches(x, *gx)` and `unfold_patches(y, *gy)`, (Cx·kh·kw, Cy·kh'·kw'), without building them."
     if how not in (None, 'positions', 'correlations'): raise ValueError(f"how must be 'positions' or 'correlations', got {how!r}")
     if how == 'positions' or how is None and by_positions(x, gx, y, gy): return position_products(x, gx, y, gy)
+    if x.shape[1] < y.shape[1]: return correlation_products(y, gy, x, gx).T   # the convolution library's weight gradient runs faster this way round
     return correlation_products(x, gx, y, gy)
 
 
