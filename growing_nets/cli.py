@@ -9,6 +9,7 @@ __all__ = ['grow', 'compare', 'main']
 import sys
 from pathlib import Path
 import pandas as pd
+from torch.multiprocessing.spawn import ProcessException
 from fastcore.script import call_parse, store_true, Param, anno_parser
 from . import __version__
 from .core import get_device, run_distributed
@@ -48,9 +49,7 @@ def _run(cfg:dict, runs:list[str], out:str, quiet:bool, earlier:str, nproc:int=1
             results, report = pd.read_csv(Path(out) / 'results.csv'), Path(out) / 'report.md'
     except (FileNotFoundError, ValueError) as e: _fail(str(e))
     except KeyboardInterrupt: _fail(_interrupted(out))
-    except Exception as e:
-        if type(e).__name__ != 'ProcessRaisedException': raise
-        _fail(f"a process failed, the others were stopped: {str(e).strip().splitlines()[-1]}")
+    except ProcessException as e: _fail(f"a process failed, the others were stopped: {str(e).strip().splitlines()[-1]}")   # raised, or killed by a signal
     print(results[['run', 'accuracy', 'params', 'train_gflops', 'seconds']].to_string(index=False))
     print(f"report written to {report}")
 

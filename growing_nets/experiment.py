@@ -299,7 +299,8 @@ def run_experiment(cfg:dict, # a checked configuration
                    earlier:str='refuse', # an earlier run in `out`: 'refuse', 'resume' it (finished runs kept, the interrupted one continued) or 'overwrite' it
                   ) -> tuple[pd.DataFrame, pd.DataFrame, Path]:
     "Train each of `runs` with `cfg` and write every file of the folder `out`; returns the results, the growth history and the report's path."
-    outp, main = prepare_out(out, earlier) if main_process() else Path(out), main_process()   # files: rank 0's alone
+    main = main_process()                                # files: rank 0's alone
+    outp = prepare_out(out, earlier) if main else Path(out)
     before = json.loads((outp / 'config.json').read_text()) if main and earlier == 'resume' and (outp / 'config.json').exists() else None
     if before is not None and run_meta(before) != run_meta(dict(cfg, methods=runs)):
         raise ValueError(f"{out} holds a run of other settings: resume it with the same options, or use --overwrite")

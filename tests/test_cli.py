@@ -126,3 +126,29 @@ def test_two_processes(tmp_path):
     assert json.loads((tmp_path / 'r' / 'config.json').read_text())['nproc'] == 2
     hist = pd.read_csv(tmp_path / 'r' / 'growth_history.csv')
     assert len(hist) > 0 and not hist.duplicated(['epoch', 'iter', 'pair']).any()  # one process's records, not two
+
+
+def spawned_workers(pid:int) -> list[int]:
+    "Process ids of the workers `torch.multiprocessing.spawn` started under `pid` (its resource tracker left out)."
+    found = []
+    for d in Path('/proc').iterdir():
+        try:
+            if d.name.isdigit() and int((d / 'stat').read_text().rsplit(')', 1)[1].split()[1]) == pid \
+               and b'spawn_main' in (d / 'cmdline').read_bytes(): found.append(int(d.name))
+        except (OSError, ValueError, IndexError): pass                       # a process that ended meanwhile
+    return sorted(found)
+
+def test_a_killed_process_ends_in_one_line(tmp_path):
+    "`--nproc 2` with one worker killed by SIGKILL (as by the out-of-memory killer): the others stop, and one line says so."
+    import os
+    p = subprocess.Popen([str(EXE), '--preset', 'demo', '--methods', 'tiny', '--nproc', '2', '--quiet', '--out', str(tmp_path / 'r')],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline, workers = time.time() + 120, []
+    while len(workers) < 2 and time.time() < deadline and p.poll() is None: workers = spawned_workers(p.pid); time.sleep(0.2)
+    assert len(workers) == 2, "the two workers did not start"
+    time.sleep(5)                                                            # the group formed, training under way
+    os.kill(workers[-1], signal.SIGKILL)
+    out, err = p.communicate(timeout=300)
+    assert p.returncode != 0 and 'Traceback' not in err, err[-2000:]
+    assert err.strip().splitlines()[-1].startswith('error: a process failed, the others were stopped: process 1 terminated with signal SIGKILL'), err[-2000:]
+    assert not spawned_workers(p.pid)
