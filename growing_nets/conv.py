@@ -12,7 +12,7 @@ from torch import nn
 import torch.nn.functional as F
 from torch.nn.grad import conv2d_weight
 from fastcore.basics import patch
-from .core import all_reduce_, distributed, sum_over_processes
+from .core import all_reduce_, sum_over_processes
 from .pairs import LayerPair
 from .statistics import PairStats
 from .solver import optimal_neurons
@@ -502,11 +502,9 @@ def calibrate_new_channels(pair:ConvPair|ConvLinearPair, # a grown pair with a B
     conv = pair.first
     _, s, p, d = conv_geometry(conv)
     z = F.conv2d(x, conv.weight[-n_new:], None if conv.bias is None else conv.bias[-n_new:], s, p, d)
-    if distributed():                                    # the moments over every process's batch
-        n, s1, s2 = len(z) * z.shape[2] * z.shape[3], z.double().sum((0, 2, 3)), (z.double()**2).sum((0, 2, 3))
-        all_reduce_(s1, s2); n = sum_over_processes(n)[0]
-        m, v = (s1 / n).to(z), (s2 / n - (s1 / n)**2).clamp_min(0).to(z)
-    else: m, v = z.mean((0, 2, 3)), z.var((0, 2, 3), unbiased=False)
+    n, s1, s2 = len(z) * z.shape[2] * z.shape[3], z.double().sum((0, 2, 3)), (z.double()**2).sum((0, 2, 3))
+    all_reduce_(s1, s2); n = sum_over_processes(n)[0]     # the moments over every process's batch
+    m, v = (s1 / n).to(z), (s2 / n - (s1 / n)**2).clamp_min(0).to(z)
     bn.running_mean[-n_new:] = m; bn.running_var[-n_new:] = v
     bn.weight[-n_new:] = (v + bn.eps).sqrt(); bn.bias[-n_new:] = m
 

@@ -11,7 +11,7 @@ from typing import Callable, Iterable
 import torch
 from torch import nn
 import torch.nn.functional as F
-from .core import count_params, distributed, sum_over_processes
+from .core import count_params, sum_over_processes
 from .pairs import LayerPair, grow_linear_pair  # the second re-exported: its home was this module
 from .statistics import StatsCollector
 from .methods import GrowthMethod, Proposal, get_method
@@ -72,10 +72,8 @@ def normalise_proposal(pair:LayerPair, proposal:Proposal,
         c = r / na
         alpha, omega = alpha * c[:, None], omega / c[None, :]
     added = pair.neurons_output(x, alpha.to(x), omega.to(x), out.shape)
-    if distributed():                                     # the norms over every process's batch
-        o2, a2 = sum_over_processes(float(out.norm())**2, float(added.norm())**2)
-        ratio = math.sqrt(o2 / a2) if a2 > 0 else math.nan
-    else: ratio = float(out.norm() / added.norm()) if float(added.norm()) > 0 else math.nan
+    o2, a2 = sum_over_processes(float(out.norm())**2, float(added.norm())**2)   # the norms over every process's batch
+    ratio = math.sqrt(o2 / a2) if a2 > 0 else math.nan
     if not math.isfinite(ratio) or ratio == 0: return proposal
     if homogeneous: omega = omega * ratio                 # the amplitude then scales the fan-out alone
     else: alpha, omega = alpha * math.sqrt(ratio), omega * math.sqrt(ratio)
