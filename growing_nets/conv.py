@@ -233,7 +233,8 @@ def _pair_sums(gx, x_hw, gy, y_hw, block:int, dtype, device) -> list[torch.Tenso
     sums = []
     for q0 in range(0, Qx, block):
         r, sel = min(block, Qx - q0), (a >= q0) & (a < q0 + block)
-        M = torch.sparse_coo_tensor(torch.stack([ij[sel], (a[sel] - q0) * Qy + b[sel]]), torch.ones(int(sel.sum()), dtype=dtype), (Ka * Kb, r * Qy), check_invariants=True)
+        M = torch.sparse_coo_tensor(torch.stack([ij[sel], (a[sel] - q0) * Qy + b[sel]]), torch.ones(int(sel.sum()), dtype=dtype),
+                                    (Ka * Kb, r * Qy), check_invariants=True)
         with warnings.catch_warnings():
             warnings.filterwarnings('ignore', 'Sparse CSR tensor support is in beta')
             sums.append(M.coalesce().to_sparse_csr().to(device))
@@ -241,7 +242,7 @@ def _pair_sums(gx, x_hw, gy, y_hw, block:int, dtype, device) -> list[torch.Tenso
 
 # %% ../nbs/07_conv.ipynb #f17a0015
 def position_products(x:torch.Tensor, gx, y:torch.Tensor, gy) -> torch.Tensor:
-    "`correlation_products` from the products of every pair of positions of `x` and `y`: each pair of taps sums the pairs it reads."
+    "B_xᵀB_y as `correlation_products` gives it, from the products of every pair of positions of `x` and `y`: each pair of taps sums the pairs it reads."
     (out, xt), (out_y, yt) = _tap_list(gx, x.shape), _tap_list(gy, y.shape)
     if out != out_y: raise ValueError(f"the two geometries give different output sizes: {out} and {out_y}")
     (n, Cx, Qx), (Cy, Qy) = x.flatten(2).shape, (y.shape[1], y.shape[2] * y.shape[3])
@@ -267,7 +268,6 @@ def patch_products(x:torch.Tensor, gx, # images (n, Cx, H, W) and their patch ge
     if how == 'positions' or how is None and by_positions(x, gx, y, gy): return position_products(x, gx, y, gy)
     if x.shape[1] < y.shape[1]: return correlation_products(y, gy, x, gx).T   # the convolution library's weight gradient runs faster this way round
     return correlation_products(x, gx, y, gy)
-
 
 # %% ../nbs/07_conv.ipynb #f17a0007
 ONE = ((1, 1), (1, 1), (0, 0), (1, 1))   # a 1×1 kernel, stride 1, no padding: each position read as it is
