@@ -24,12 +24,12 @@ def main():
     S2 = B.T @ B / 4096
     V = torch.randn(4096, 1024, generator=g) + torch.tanh(B @ torch.randn(1025, 1024, generator=g) / 32)
     N = B.T @ V / 4096
-    def dense():                                         # the same solve with dense eigen-decompositions only (the cost of exactness)
+    def whitened():                                      # Z = diag(e^-½) Qᵀ N over the eigenvalues of S₂ above the floor
         e, Q = torch.linalg.eigh(S2); keep = e > 1e-5 * e[-1]
-        Z = (Q[:, keep].T @ N) / e[keep].sqrt()[:, None]
-        return torch.linalg.eigh(Z.T @ Z)
-    e, Q = torch.linalg.eigh(S2); keep = e > 1e-5 * e[-1]
-    Z = (Q[:, keep].T @ N) / e[keep].sqrt()[:, None]; G = Z.T @ Z
+        return (Q[:, keep].T @ N) / e[keep].sqrt()[:, None]
+    def dense():                                         # the same solve with dense eigen-decompositions only (the cost of exactness)
+        Z = whitened(); return torch.linalg.eigh(Z.T @ Z)
+    Z = whitened(); G = Z.T @ Z
     fns = {'eigh': lambda: torch.linalg.eigh(S2), 'dense': dense, 'two': lambda: (torch.linalg.eigh(S2), torch.linalg.eigh(G))}
     for k in (1, 8, 64): fns[k] = lambda k=k: optimal_neurons(S2, N, max_neurons=k, rel_threshold=0)
     t = alternate(fns)

@@ -185,12 +185,17 @@ def _tap_list(g, shape) -> tuple[tuple[int, int], list]:
     (Ho, th), (Wo, tw) = (_taps(g[0][a], g[1][a], g[2][a], g[3][a], shape[2 + a]) for a in range(2))
     return (Ho, Wo), [(ih * len(tw) + iw, (rh, rw), (ah, aw)) for ih, (rh, ah) in enumerate(th) for iw, (rw, aw) in enumerate(tw)]
 
+def _tap_lists(x:torch.Tensor, gx, y:torch.Tensor, gy) -> tuple[tuple[int, int], list, list]:
+    "The common output size of geometries `gx` on `x` and `gy` on `y`, and the taps of each; an error if the sizes differ."
+    (out, xt), (out_y, yt) = _tap_list(gx, x.shape), _tap_list(gy, y.shape)
+    if out != out_y: raise ValueError(f"the two geometries give different output sizes: {out} and {out_y}")
+    return out, xt, yt
+
 def correlation_products(x:torch.Tensor, gx, # images (n, Cx, H, W) and their patch geometry: (kernel, stride, padding, dilation) pairs
                          y:torch.Tensor, gy, # images and geometry giving the same output positions
                         ) -> torch.Tensor:
     "B_xᵀB_y for the rows of `unfold_patches(x, *gx)` and `unfold_patches(y, *gy)`, (Cx·kh·kw, Cy·kh'·kw'), from windowed correlations."
-    (out, xt), (out_y, yt) = _tap_list(gx, x.shape), _tap_list(gy, y.shape)
-    if out != out_y: raise ValueError(f"the two geometries give different output sizes: {out} and {out_y}")
+    out, xt, yt = _tap_lists(x, gx, y, gy)
     res = x.new_zeros(x.shape[1], len(xt), y.shape[1], len(yt))
     for P in sorted({t[1] for t in xt}):
         xP, XI = x[:, :, P[0]::gx[1][0], P[1]::gx[1][1]], [t for t in xt if t[1] == P]
@@ -215,12 +220,8 @@ POSITION_PAIRS = 2**22   # entries of one block of position-pair products (16 Mi
 @functools.lru_cache(maxsize=64)
 def _reads(g, hw:tuple[int, int]) -> torch.Tensor:
     "(taps, output positions): the flat position of an (H, W) image each tap of geometry `g` reads, −1 in the padding."
-    (kh, kw), (sh, sw), (ph, pw), (dh, dw) = g
-    (Ho, Wo), _ = _tap_list(g, (0, 0, *hw))
-    h = sh * torch.arange(Ho) + dh * torch.arange(kh)[:, None] - ph     # (kh, Ho)
-    w = sw * torch.arange(Wo) + dw * torch.arange(kw)[:, None] - pw     # (kw, Wo)
-    ok = ((h >= 0) & (h < hw[0]))[:, None, :, None] & ((w >= 0) & (w < hw[1]))[None, :, None, :]
-    return torch.where(ok, h[:, None, :, None] * hw[1] + w[None, :, None, :], -1).reshape(kh * kw, Ho * Wo)
+    positions = torch.arange(1, hw[0] * hw[1] + 1, dtype=torch.float64).view(1, 1, *hw)   # 1-based: the padding reads 0
+    return unfold_patches(positions, *g).flatten(1).long() - 1
 
 @functools.lru_cache(maxsize=64)
 def _pair_sums(gx, x_hw, gy, y_hw, block:int, dtype, device) -> list[torch.Tensor]:
@@ -243,8 +244,7 @@ def _pair_sums(gx, x_hw, gy, y_hw, block:int, dtype, device) -> list[torch.Tenso
 # %% ../nbs/07_conv.ipynb #f17a0015
 def position_products(x:torch.Tensor, gx, y:torch.Tensor, gy) -> torch.Tensor:
     "B_xᵀB_y as `correlation_products` gives it, from the products of every pair of positions of `x` and `y`: each pair of taps sums the pairs it reads."
-    (out, xt), (out_y, yt) = _tap_list(gx, x.shape), _tap_list(gy, y.shape)
-    if out != out_y: raise ValueError(f"the two geometries give different output sizes: {out} and {out_y}")
+    _, xt, yt = _tap_lists(x, gx, y, gy)
     (n, Cx, Qx), (Cy, Qy) = x.flatten(2).shape, (y.shape[1], y.shape[2] * y.shape[3])
     block = max(1, POSITION_PAIRS // (Cx * Qy * Cy))
     X, Y = x.flatten(2).permute(2, 1, 0), y.flatten(2).transpose(1, 2).reshape(n, Qy * Cy)   # (Qx, Cx, n) and (n, Qy·Cy)
