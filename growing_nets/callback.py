@@ -448,6 +448,7 @@ class Resume(Callback):
         rec.values, rec.losses, rec.lrs, rec.iters = list(saved['values']), list(saved['losses']), list(saved['lrs']), list(saved['iters'])
         rec.smooth_loss.count, rec.smooth_loss.val = saved['smooth']
         self.learn.train_iter = self.ck['train_iter']
+        getattr(self.learn.dls, 'n_inp', None)   # fastai's first batch makes one lazy pass through the pipeline (a random crop draws): done before, as the fit did
         set_rng_state(self.learn, self.ck['rng'])
     def after_fit(self): self.learn.__dict__.pop('resume_epoch', None)
 

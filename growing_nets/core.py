@@ -120,8 +120,11 @@ def count_flops(model:nn.Module, # the model to measure
         nonlocal total
         total += _layer_flops(m, out)
     handles = [m.register_forward_hook(hook) for m in model.modules() if isinstance(m, (nn.Linear, nn.modules.conv._ConvNd))]
+    modes = [(m, m.training) for m in model.modules()]
+    model.eval()                        # a measurement leaves no trace: BatchNorm's running statistics stay as they are
     try:
         with torch.no_grad(): model(x)
     finally:
         for h in handles: h.remove()
+        for m, t in modes: m.training = t
     return (3 if training else 1) * total // x.shape[0]
