@@ -181,14 +181,19 @@ def before_batch(self:GrowthCallback):
 
 @patch
 def after_batch(self:GrowthCallback):
-    last = self.learn.epoch + 1 == self.learn.n_epoch and self.learn.iter + 1 == self.learn.n_iter
-    if self.policy.unit == 'iter' and self.training and self.policy.due(self.learn.train_iter) and (self.grow_after_last or not last): self.grow()
+    if not self.training: return
+    it, n = self.learn.iter + 1, self.learn.n_iter
+    last = self.learn.epoch + 1 == self.learn.n_epoch and it == n
+    if self.policy.unit == 'iter':
+        if self.policy.due(self.learn.train_iter) and (self.grow_after_last or not last): self.grow()
+    elif it < n and self.policy.crossed(self.learn.epoch + (it - 1) / n, self.learn.epoch + it / n): self.grow()   # a point inside the epoch
 
 @patch
 def after_epoch(self:GrowthCallback):
     if skipped_on_resume(self.learn): return
     last = self.learn.epoch + 1 == self.learn.n_epoch       # neurons added now would go untrained, unless another fit follows
-    if self.policy.unit == 'epoch' and self.policy.due(self.learn.epoch + 1) and (self.grow_after_last or not last): self.grow()
+    end, n = self.learn.epoch + 1, len(self.learn.dls.train)   # points in the epoch's last batch come after its validation
+    if self.policy.unit == 'epoch' and self.policy.crossed(end - 1 / n, end) and (self.grow_after_last or not last): self.grow()
 
 @patch
 def after_fit(self:GrowthCallback): self.buffer, self._valid = None, None
@@ -248,7 +253,7 @@ def grow(self:GrowthCallback):
     if not stat: return
     old_params = dict(wrapped.named_parameters())
     ev = grow_step(model, pairs, self.method, self.learn.loss_func, stat, held, room=room, select=self.policy.select,
-                   max_params=self.policy.max_params, reduction=self.red, valid_batches=self._valid_batches(),
+                   max_params=self.policy.max_params, budget_by=self.policy.budget_by, reduction=self.red, valid_batches=self._valid_batches(),
                    progress=self._progress, **self.event_options)
     for s in ev['skips']: self._skip(s['pair'], s['reason'])
     if not ev['records']: return
@@ -256,7 +261,8 @@ def grow(self:GrowthCallback):
         self.learn.model = rewrap(wrapped, model)            # a distributed wrapper knows only the parameters it was built with
         rebuild_optimizer(self.learn, old_params)
     flops = count_flops(model, held[0][0][:1])
-    recs = [dict(fit=self.fit_index, epoch=self.learn.epoch, iter=self.learn.train_iter, **r, flops=flops) for r in ev['records']]
+    progress = round(self.learn.train_iter / len(self.learn.dls.train), 6)   # epochs of this fit done: fractional inside an epoch
+    recs = [dict(fit=self.fit_index, epoch=self.learn.epoch, iter=self.learn.train_iter, progress=progress, **r, flops=flops) for r in ev['records']]
     recs[-1]['seconds'] += time.perf_counter() - t0 - sum(r['seconds'] for r in ev['records'])   # batches drawn, optimizer rebuilt
     self.records += recs
     line = event_line(recs, self.method.name)

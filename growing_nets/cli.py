@@ -64,10 +64,12 @@ def grow(preset:str='demo', # demo (digits, seconds), quick (CIFAR-10 subset, mi
          stream:float=None, # ResNet-18: width fraction of the residual stream
          policy:str='every', # every (Algorithm 1: every layer grows), best (the layer of largest gain), threshold (Ψ/tr(E) > 0.5)
          epochs:int=None, # training epochs (one cycle)
-         every:int=None, # epochs between growth points
+         every:float=None, # epochs between growth points (a fraction: 0.25 is four points an epoch)
+         phase:float=None, # grow only during the first this many epochs (the point at --phase included); default: all but the last
          neurons:int=None, # neurons added to a layer at one growth point at most (when --passes is 0)
          passes:int=None, # each layer grows from start to target in this many equal increments (0: up to --neurons per growth point)
          max_params:int=None, # a parameter budget instead of the target widths: growth (same increments) until the model has this many
+         budget_by:str=None, # how the budget is spent: gain (largest λ² first) or gain_per_param (λ² over a neuron's parameters)
          bs:int=None, # batch size
          lr:float=None, # peak learning rate
          n_train:int=None, # use only this many training images
@@ -83,8 +85,8 @@ def grow(preset:str='demo', # demo (digits, seconds), quick (CIFAR-10 subset, mi
         ):
     "Grow a tiny network with TINY and compare it with GradMax, random growth and the fixed network; write a report."
     if preset not in PRESETS: _fail(f"unknown preset {preset!r}; choose one of {', '.join(PRESETS)}")
-    given = dict(dataset=dataset, model=model, start=start, target=target, stream=stream, epochs=epochs, every=every,
-                 neurons=neurons, passes=passes, max_params=max_params, bs=bs, lr=lr, n_train=n_train, n_valid=n_valid)
+    given = dict(dataset=dataset, model=model, start=start, target=target, stream=stream, epochs=epochs, every=every, phase=phase,
+                 neurons=neurons, passes=passes, max_params=max_params, budget_by=budget_by, bs=bs, lr=lr, n_train=n_train, n_valid=n_valid)
     cfg = dict(PRESETS[preset], **{k: v for k, v in given.items() if v is not None}, preset=preset, policy=policy, seed=seed, data=data, device=device)
     runs = [m.strip() for m in methods.split(',') if m.strip()]
     if bad := [m for m in runs if m not in METHODS]: _fail(f"unknown method(s) {', '.join(bad)}; choose from {', '.join(METHODS)}")

@@ -23,7 +23,7 @@ import fastai.callback.schedule  # noqa: adds `Learner.fit_one_cycle`
 from .data import digits_dls, cifar_dls, find_cifar
 from .models import GrowingMLP, resnet18_grow, GrowingVGG
 from .methods import get_method
-from .policies import EveryPair, BestPairs, BottleneckThreshold
+from .policies import EveryPair, BestPairs, BottleneckThreshold, BUDGET_RANKINGS
 from .callback import GrowthCallback, save_grown, Checkpoint, Resume, load_checkpoint, skipped_on_resume, unwrap, main_process, distributed_loaders_on_any_device
 
 # %% auto #0
@@ -39,8 +39,8 @@ PRESETS = {
                   bs=64, lr=1e-2, opt='adam', n_train=None, n_valid=None, stat_images=512, held_images=256, measure_after=True),
     'quick': dict(dataset='cifar10', model='resnet18', start=1/64, target=1/8, stream=1/8, epochs=6, every=1, neurons=12,
                   bs=128, lr=0.1, opt='sgd', n_train=10000, n_valid=2000),
-    'cpu':   dict(dataset='cifar10', model='resnet18', start=1/64, target=1/8, stream=1/8, epochs=16, every=1, neurons=8, passes=7,
-                  bs=128, lr=0.1, opt='sgd', n_train=None, n_valid=None),
+    'cpu':   dict(dataset='cifar10', model='resnet18', start=1/64, target=1/8, stream=1/8, epochs=16, every=0.25, phase=2.5, neurons=8,
+                  passes=7, bs=128, lr=0.1, opt='sgd', n_train=None, n_valid=None),   # growth early, as in the paper: 10 points in 2.5 epochs
     'paper': dict(dataset='cifar10', model='resnet18', start=1/64, target=1.0, stream=1.0, epochs=300, every=1, neurons=16, passes=21,
                   bs=128, lr=0.1, opt='sgd', n_train=None, n_valid=None),
 }
@@ -62,7 +62,10 @@ def check_config(cfg:dict, methods:list[str]|None=None) -> dict:
         if not (0 < cfg[k] <= 1): raise ValueError(f"--{k} is a width fraction in (0, 1], got {cfg[k]}")
     if cfg['start'] > cfg['target']: raise ValueError(f"--start ({cfg['start']}) must not exceed --target ({cfg['target']})")
     if cfg['policy'] not in POLICIES: raise ValueError(f"unknown policy {cfg['policy']!r}: choose one of {', '.join(POLICIES)}")
-    if cfg['epochs'] < 1 or cfg['every'] < 1 or cfg['neurons'] < 1: raise ValueError("--epochs, --every and --neurons must be ≥ 1")
+    if cfg['epochs'] < 1 or cfg['neurons'] < 1: raise ValueError("--epochs and --neurons must be ≥ 1")
+    if not (cfg['every'] > 0 and math.isfinite(cfg['every'])): raise ValueError(f"--every is a number of epochs > 0 (0.25: four growth points an epoch), got {cfg['every']}")
+    if cfg.get('phase') is not None and not 0 < cfg['phase'] <= cfg['epochs']: raise ValueError(f"--phase is a number of epochs in (0, --epochs], got {cfg['phase']}")
+    if cfg.get('budget_by', 'gain') not in BUDGET_RANKINGS: raise ValueError(f"--budget-by must be one of {', '.join(BUDGET_RANKINGS)}, got {cfg['budget_by']!r}")
     if cfg.get('max_params') is not None and cfg['max_params'] < 1: raise ValueError(f"--max-params must be ≥ 1, got {cfg['max_params']}")
     if (cfg.get('passes') or 0) < 0: raise ValueError(f"--passes must be ≥ 1 (or 0 for up to --neurons per growth point), got {cfg['passes']}")
     if cfg['opt'] not in ('sgd', 'adam'): raise ValueError(f"unknown optimizer {cfg['opt']!r}: sgd or adam")
@@ -70,11 +73,14 @@ def check_config(cfg:dict, methods:list[str]|None=None) -> dict:
     if not (cfg['lr'] > 0 and math.isfinite(cfg['lr'])): raise ValueError(f"--lr must be a positive number, got {cfg['lr']}")
     if any(m != 'fixed' for m in methods or []) and cfg['every'] >= cfg['epochs']:
         raise ValueError(f"--every {cfg['every']} with --epochs {cfg['epochs']}: no growth point before the last epoch, so nothing would grow; "
-                         f"use --epochs {cfg['every'] + 1} or more, or a smaller --every")
+                         f"use --epochs {math.floor(cfg['every']) + 1} or more, or a smaller --every")
+    if any(m != 'fixed' for m in methods or []) and cfg.get('phase') is not None and cfg['every'] > cfg['phase']:
+        raise ValueError(f"--every {cfg['every']} with --phase {cfg['phase']}: no growth point inside the growth phase; use a smaller --every")
     for k in ('n_train', 'n_valid'):
         if cfg.get(k) is not None and cfg[k] < 1: raise ValueError(f"--{k.replace('_', '-')} must be ≥ 1 (or left out for all images), got {cfg[k]}")
     return cfg
 
+# %% ../nbs/13_experiment.ipynb #fb6299cf
 def make_model(cfg:dict, fraction:float) -> nn.Module:
     "The growable model of `cfg` with its growable widths at `fraction` of the standard ones."
     n_classes = 100 if cfg['dataset'] == 'cifar100' else 10
@@ -116,18 +122,20 @@ def make_learner(cfg:dict, dls, model:nn.Module, cbs=None) -> Learner:
 
 # %% ../nbs/13_experiment.ipynb #ad200434
 class FlopsMeter(Callback):
-    "Accumulate training FLOPs epoch by epoch, at the model's size at the start of each epoch, and the wall time."
+    "Accumulate training FLOPs batch by batch, at the model's size when the batch trains (growth inside an epoch included), and the wall time by each epoch's end."
     order = 90
     def before_fit(self):
-        self.total, self.per_epoch, self.seconds, self._t0 = 0, [], [], time.perf_counter()
+        self.total, self.per_epoch, self.seconds, self._t0, self._size = 0, [], [], time.perf_counter(), None
         if getattr(self, '_resumed', None): self.total, self.per_epoch, self.seconds = self._resumed; self._t0 -= self.seconds[-1] if self.seconds else 0
-    def before_epoch(self): self._per_sample = None
     def before_batch(self):
-        if self.training and self._per_sample is None: self._per_sample = count_flops(unwrap(self.learn.model), self.learn.xb[0][:1], training=True)
+        if not self.training: return
+        model = unwrap(self.learn.model)
+        if (size := count_params(model)) != self._size: self._size, self._per_sample = size, count_flops(model, self.learn.xb[0][:1], training=True)
+    def after_batch(self):
+        if self.training: self.total += self._per_sample * len(self.learn.xb[0]) * (dist.get_world_size() if distributed() else 1)   # every process's images
     def after_epoch(self):
         if skipped_on_resume(self.learn): return
-        n = len(self.learn.dls.train) * self.learn.dls.train.bs * (dist.get_world_size() if distributed() else 1)   # every process's images
-        self.total += (self._per_sample or 0) * n; self.per_epoch.append(self.total)
+        self.per_epoch.append(self.total)
         self.seconds.append(time.perf_counter() - self._t0)   # validation and growth after the epoch included
     def checkpoint_state(self) -> dict: return dict(total=self.total, per_epoch=list(self.per_epoch), seconds=list(self.seconds))
     def load_checkpoint_state(self, s:dict): self._resumed = (s['total'], list(s['per_epoch']), list(s['seconds']))
@@ -140,8 +148,9 @@ def growth_callback(cfg:dict, model:nn.Module, method:str, verbose:bool=False) -
     neurons = ([max(1, math.ceil((c - p.width) / cfg['passes'])) for c, p in zip(caps, model.pairs())] if cfg.get('passes')
                else cfg['neurons'])                      # equal increments from start to target, or up to `neurons` per growth point
     # with a parameter budget, no width caps: growth goes on (in the same increments) until the budget is spent
-    kw = dict(every=cfg['every'], neurons=neurons, max_width=None if cfg.get('max_params') else caps,
-              max_params=cfg.get('max_params'), start=cfg['every'], stop=cfg['epochs'])
+    kw = dict(every=cfg['every'], neurons=neurons, max_width=None if cfg.get('max_params') else caps, max_params=cfg.get('max_params'),
+              budget_by=cfg.get('budget_by', 'gain'), start=cfg['every'],
+              stop=min(cfg['phase'] + cfg['every'] / 2, cfg['epochs']) if cfg.get('phase') else cfg['epochs'])   # the phase's last point included
     policy = {'every': EveryPair, 'best': BestPairs, 'threshold': BottleneckThreshold}[cfg['policy']](**kw)
     m = get_method(method, **({'seed': cfg['seed']} if method == 'random' else dict(cfg.get('method_options') or {})))
     return GrowthCallback(m, policy, verbose=verbose, **{k: cfg.get(k, v) for k, v in GROWTH_OPTIONS.items()})
@@ -149,8 +158,8 @@ def growth_callback(cfg:dict, model:nn.Module, method:str, verbose:bool=False) -
 def epoch_metrics(learn:Learner, meter:FlopsMeter, records:list[dict], params0:int, method:str) -> pd.DataFrame:
     "One row per epoch of a finished `fit`: losses, accuracy, and the parameters, training FLOPs and wall time by then."
     n_params = []
-    for e in range(len(learn.recorder.values)):          # size during epoch e: growth after epoch e−1 included
-        recs = [r for r in records if r['epoch'] < e]
+    for e in range(len(learn.recorder.values)):          # size at epoch e's validation: growth inside epoch e included, after it not
+        recs = [r for r in records if r.get('progress', r['epoch'] + 1) < e + 1]
         n_params.append(recs[-1]['params'] if recs else params0)
     return pd.DataFrame([dict(run=method, epoch=e + 1, train_loss=v[0], valid_loss=v[1], accuracy=v[2], params=n_params[e],
                               train_flops=meter.per_epoch[e], seconds=meter.seconds[e]) for e, v in enumerate(learn.recorder.values)])
@@ -227,7 +236,8 @@ def widths_figure(history:pd.DataFrame, epochs:int):
     fig, axes = plt.subplots(rows, cols, figsize=(3.2 * cols, 2.2 * rows + 0.6), squeeze=False, sharex=True)
     for ax, pair in zip(axes.flat, pairs):
         for run, g in history[history.pair == pair].groupby('run', sort=False):
-            ax.step([0, *(g.epoch + 1), epochs], [g.width.iloc[0] - g.neurons_added.iloc[0], *g.width, g.width.iloc[-1]], where='post', **_style(run))
+            at = g.progress if 'progress' in g and g.progress.notna().all() else g.epoch + 1   # epochs done at each growth
+            ax.step([0, *at, epochs], [g.width.iloc[0] - g.neurons_added.iloc[0], *g.width, g.width.iloc[-1]], where='post', **_style(run))
         ax.set_title(pair, fontsize=9); ax.set_xlim(0, epochs)
     for ax in axes.flat[len(pairs):]: ax.axis('off')
     axes.flat[0].legend(fontsize=7); fig.supxlabel('epoch'); fig.supylabel('width')
@@ -240,8 +250,7 @@ NOISE = ("These are one seed's numbers: a difference between runs smaller than t
 
 def _plots(out:Path, runs:list[str], history:pd.DataFrame, epochs:int) -> list[str]:
     "`training.png` and `widths.png` in `out` (see `training_figure`, `widths_figure`); returns their names."
-    import matplotlib; matplotlib.use('Agg')
-    import matplotlib.pyplot as plt
+    import matplotlib.pyplot as plt             # no display here: matplotlib draws off screen by itself; in a notebook the inline backend stays
     mets = {r: pd.read_csv(out / f"metrics_{r}.csv") for r in runs if (out / f"metrics_{r}.csv").exists()}
     figs = {'training.png': training_figure(mets, epochs), **({'widths.png': widths_figure(history, epochs)} if len(history) else {})}
     for name, fig in figs.items(): fig.tight_layout(); fig.savefig(out / name, dpi=90); plt.close(fig)
@@ -256,7 +265,8 @@ def write_report(out:Path, results:pd.DataFrame, history:pd.DataFrame, cfg:dict)
              f"batch {cfg['bs']}, training images: {cfg['n_train'] or 'all'}, validation images: {cfg['n_valid'] or 'all'}. "
              f"Growable widths from {cfg['start']:g} to {cfg['target']:g} of the standard ones"
              + (f", residual stream at {fraction(cfg['stream'])}" if cfg['model'] == 'resnet18' else '')
-             + f"; policy `{cfg['policy']}`, every {cfg['every']} epoch(s), "
+             + f"; policy `{cfg['policy']}`, a growth point every {cfg['every']:g} epoch(s)"
+             + (f" during the first {cfg['phase']:g} epochs, " if cfg.get('phase') else ', ')
              + (f"each layer grown in {cfg['passes']} equal increments" if cfg.get('passes') else f"up to {cfg['neurons']} neurons per layer")
              + (f", no width caps but a budget of {cfg['max_params']:,} parameters. " if cfg.get('max_params') else ". ")
              + "`fixed` is the target-size network trained from scratch for the same epochs.", '',
@@ -268,7 +278,7 @@ def write_report(out:Path, results:pd.DataFrame, history:pd.DataFrame, cfg:dict)
     return path
 
 # %% ../nbs/13_experiment.ipynb #e3a1c006
-HISTORY_COLS = ['run', 'epoch', 'iter', 'pair', 'method', 'neurons_proposed', 'neurons_added', 'width', 'lambdas', 'bottleneck',
+HISTORY_COLS = ['run', 'epoch', 'iter', 'progress', 'pair', 'method', 'neurons_proposed', 'neurons_added', 'width', 'lambdas', 'bottleneck',
                 'bottleneck_after', 'relative_bottleneck', 'gain', 'gamma', 'gamma_at_edge', 'loss_before', 'loss_after', 'expected_change',
                 'measured_change', 'valid_loss_before', 'valid_loss_after', 'params', 'flops', 'seconds']
 
@@ -352,7 +362,6 @@ def compare_runs(folders:list[str|Path], out:str|Path,
     table = summarize_runs(res)
     o = prepare_out(out, 'overwrite')
     table.to_csv(o / 'comparison.csv', index=False); res.to_csv(o / 'all_results.csv', index=False)
-    import matplotlib; matplotlib.use('Agg')
     import matplotlib.pyplot as plt
     fig, ax = plt.subplots(figsize=(6, 3.5))
     for run, g in res.groupby('run'): ax.scatter(g.train_gflops, g.accuracy, label=run)

@@ -213,10 +213,11 @@ def _propose(method:GrowthMethod, sc:StatsCollector, pairs:list[LayerPair], room
         except (ValueError, RuntimeError, torch.linalg.LinAlgError) as e: skips.append(dict(pair=p.name, reason=str(e))); props.append(None)
     return props
 
-def _todo(model:nn.Module, pairs:list[LayerPair], props:list[Proposal|None], select:Callable|None, max_params:int|None) -> list[tuple[LayerPair, Proposal]]:
+def _todo(model:nn.Module, pairs:list[LayerPair], props:list[Proposal|None], select:Callable|None, max_params:int|None,
+          budget_by:str='gain') -> list[tuple[LayerPair, Proposal]]:
     "The pairs that grow, with their proposals cut to what the policy's `select` and the parameter budget allow."
     chosen = (select or (lambda ps: [p is not None and p.n_neurons > 0 for p in ps]))(props)
-    keep = fit_budget(pairs, props, chosen, count_params(model), max_params)
+    keep = fit_budget(pairs, props, chosen, count_params(model), max_params, by=budget_by)
     return [(p, truncate_proposal(prop, k)) for p, prop, k in zip(pairs, props, keep) if k]
 
 def _record(p:LayerPair, prop:Proposal, method:GrowthMethod, gamma:float, losses:dict, loss_after:float, **kw) -> dict:
@@ -263,6 +264,7 @@ def grow_step(model:nn.Module, pairs:list[LayerPair], # the model and its growab
               room:list[int|None]|None=None, # neurons each pair may receive now (None: no cap)
               select:Callable|None=None, # which proposals grow (a policy's `select`); default: all that have neurons
               max_params:int|None=None, # the model never grows beyond this many parameters
+              budget_by:str='gain', # how `max_params` is spent: 'gain' (λ²) or 'gain_per_param' (see `fit_budget`)
               reduction:str='mean', # reduction of `loss_func`
               normalize:bool=True, # rescale the neurons before the line search (`normalise_proposal`)
               train_bn:bool=True, # line search with BatchNorm as training sees it
@@ -280,7 +282,7 @@ def grow_step(model:nn.Module, pairs:list[LayerPair], # the model and its growab
     if not any(r != 0 for r in room): return dict(records=[], skips=[], grown=[])
     say('growth: statistics')
     sc = collect_stats(model, [p for p, r in zip(pairs, room) if r != 0], loss_func, stat_batches, reduction)
-    todo = _todo(model, pairs, _propose(method, sc, pairs, room, skips), select, max_params)
+    todo = _todo(model, pairs, _propose(method, sc, pairs, room, skips), select, max_params, budget_by)
     if normalize and todo:
         io = pair_inputs_outputs(model, [p for p, _ in todo], held_batches[0][0], train_bn)
         todo = [(p, normalise_proposal(p, prop, *io[id(p)])) for p, prop in todo]

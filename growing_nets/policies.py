@@ -6,13 +6,18 @@
 from __future__ import annotations
 import math
 from dataclasses import replace
+from fastcore.basics import patch
 from .pairs import LayerPair
 from .methods import Proposal
 
 # %% auto #0
-__all__ = ['GrowthPolicy', 'EveryPair', 'BestPairs', 'BottleneckThreshold', 'fit_budget', 'truncate_proposal']
+__all__ = ['EPS', 'BUDGET_RANKINGS', 'GrowthPolicy', 'EveryPair', 'BestPairs', 'BottleneckThreshold', 'fit_budget',
+           'truncate_proposal']
 
 # %% ../nbs/10_policies.ipynb #a0b1c001
+EPS = 1e-9   # growth points are compared with this tolerance (0.1 + 0.2 is a point at 0.3)
+BUDGET_RANKINGS = ('gain', 'gain_per_param')
+
 def _per_pair(spec, i:int, pair:LayerPair):
     "The value for pair `i` of a setting given for all pairs, per pair (a list) or by pair name (a dict; None when absent)."
     if isinstance(spec, dict): return spec.get(pair.name)
@@ -24,23 +29,25 @@ def _values(spec) -> list:
 
 # %% ../nbs/10_policies.ipynb #6f54255f
 class GrowthPolicy:
-    "Grow every `every` epochs (or iterations), up to `neurons` per pair, within width caps and a parameter budget."
-    def __init__(self, every:int=1, # growth period, in `unit`s
+    "Grow every `every` epochs (fractions allowed) or iterations during a growth phase, up to `neurons` per pair, within width caps and a parameter budget."
+    def __init__(self, every:float=1, # growth period, in `unit`s; in epochs it may be a fraction (0.25: four points an epoch)
                  neurons:int|list|dict=4, # neurons added to a pair at one growth at most: one for all pairs, one per pair, or by pair name
                  max_width:int|list|dict|None=None, # width cap: one for all pairs, one per pair, or by pair name
                  max_params:int|None=None, # the model never grows beyond this many parameters
-                 start:int=1, # first growth point (in `unit`s from the start of `fit`)
-                 stop:int|None=None, # no growth at or after this point
+                 start:float|None=None, # first growth point (in `unit`s from the start of `fit`); default `every`, or 1 when `every` ≥ 1
+                 stop:float|None=None, # the end of the growth phase: no growth at or after this point
                  unit:str='epoch', # 'epoch' or 'iter'
+                 budget_by:str='gain', # how `max_params` is spent: 'gain' (largest λ² first) or 'gain_per_param' (λ² over a neuron's parameters)
                 ):
         if unit not in ('epoch', 'iter'): raise ValueError(f"unit must be 'epoch' or 'iter', got {unit!r}")
-        if every < 1 or min(_values(neurons), default=1) < 1: raise ValueError(f"every and neurons must be ≥ 1, got every={every}, neurons={neurons}")
+        if not every > 0 or min(_values(neurons), default=1) < 1: raise ValueError(f"every must be > 0 and neurons ≥ 1, got every={every}, neurons={neurons}")
+        start = start if start is not None else min(every, 1)
+        if unit == 'iter' and (every != int(every) or start != int(start)): raise ValueError(f"growth points in iterations are whole numbers, got every={every}, start={start}")
+        if start < 0 or (stop is not None and stop <= start): raise ValueError(f"start must be ≥ 0 and stop after it, got start={start}, stop={stop}")
         if max_params is not None and max_params < 1: raise ValueError(f"max_params must be positive, got {max_params}")
+        if budget_by not in BUDGET_RANKINGS: raise ValueError(f"budget_by must be one of {', '.join(BUDGET_RANKINGS)}, got {budget_by!r}")
         self.every, self.neurons, self.max_width, self.max_params, self.start, self.stop, self.unit = every, neurons, max_width, max_params, start, stop, unit
-
-    def due(self, step:int) -> bool:
-        "Whether `step` (completed epochs or iterations) is a growth point."
-        return step >= self.start and (self.stop is None or step < self.stop) and (step - self.start) % self.every == 0
+        self.budget_by = budget_by
 
     def cap(self, i:int, pair:LayerPair) -> int|None:
         "Width cap of pair `i`."
@@ -58,7 +65,27 @@ class GrowthPolicy:
         "Which proposals to grow (all that have neurons)."
         return [p is not None and p.n_neurons > 0 for p in proposals]
 
-    def __repr__(self): return f"{type(self).__name__}(every={self.every} {self.unit}, neurons={self.neurons}, max_width={self.max_width}, max_params={self.max_params})"
+    def __repr__(self):
+        phase = f", from {self.start:g}" + (f" to {self.stop:g}" if self.stop is not None else '')
+        return f"{type(self).__name__}(every={self.every:g} {self.unit}{phase}, neurons={self.neurons}, max_width={self.max_width}, max_params={self.max_params})"
+
+# %% ../nbs/10_policies.ipynb #32962c81
+@patch
+def points_until(self:GrowthPolicy, step:float) -> int:
+    "How many growth points lie at or before `step` (epochs or iterations done)."
+    if step < self.start - EPS: return 0
+    n = math.floor((step - self.start) / self.every + EPS) + 1
+    return n if self.stop is None else min(n, math.ceil((self.stop - self.start) / self.every - EPS))
+
+@patch
+def crossed(self:GrowthPolicy, before:float, after:float) -> bool:
+    "Whether a growth point lies in (`before`, `after`]: training went from `before` to `after` (epochs or iterations)."
+    return self.points_until(after) > self.points_until(before)
+
+@patch
+def due(self:GrowthPolicy, step:float) -> bool:
+    "Whether `step` (completed epochs or iterations) is a growth point."
+    return self.crossed(step - 1e-6 * self.every, step)
 
 # %% ../nbs/10_policies.ipynb #381b0ef8
 class EveryPair(GrowthPolicy):
@@ -82,14 +109,18 @@ class BottleneckThreshold(GrowthPolicy):
         return [o and p.bottleneck > self.threshold * p.trace_E for o, p in zip(super().select(proposals), proposals)]
 
 # %% ../nbs/10_policies.ipynb #25eb8eb4
-def fit_budget(pairs:list[LayerPair], proposals:list[Proposal|None], chosen:list[bool], n_params:int, max_params:int|None) -> list[int]:
-    "Neurons kept per pair so that the model stays within `max_params`; the neurons of largest λ are kept first."
+def fit_budget(pairs:list[LayerPair], proposals:list[Proposal|None], chosen:list[bool], n_params:int, max_params:int|None,
+               by:str='gain', # rank neurons by 'gain' (λ²) or 'gain_per_param' (λ² over the parameters a neuron of its pair costs)
+              ) -> list[int]:
+    "Neurons kept per pair so that the model stays within `max_params`, the most valuable first (see `by`)."
     keep = [p.n_neurons if c else 0 for p, c in zip(proposals, chosen)]
     if max_params is None: return keep
     room = max_params - n_params
     # neurons are taken in order of decreasing individual gain (λ², or the pair's mean gain when there are no λ)
-    cands = [(float(proposals[i].lambdas[k])**2 if len(proposals[i].lambdas) > k else proposals[i].gain / max(keep[i], 1), i, k)
-             for i in range(len(pairs)) for k in range(keep[i])]
+    if by not in BUDGET_RANKINGS: raise ValueError(f"by must be one of {', '.join(BUDGET_RANKINGS)}, got {by!r}")
+    gain = lambda i, k: float(proposals[i].lambdas[k])**2 if len(proposals[i].lambdas) > k else proposals[i].gain / max(keep[i], 1)
+    value = (lambda i, k: gain(i, k) / pairs[i].params_per_neuron) if by == 'gain_per_param' else gain
+    cands = [(value(i, k), i, k) for i in range(len(pairs)) for k in range(keep[i])]
     kept = [0] * len(pairs)
     for _, i, k in sorted(cands, key=lambda t: -t[0]):
         cost = pairs[i].params_per_neuron

@@ -5,7 +5,7 @@ replaces a width search: TINY with no width caps and a parameter budget (the 1/8
 same increments (its start width per pass) until the budget is spent. One folder per seed and variant, skipped when already done (the script can be stopped and
 started again; a run cut short starts over).
 
-Usage: python nbs/experiments/run_cifar10.py [--seeds 0 1 2] [--only NAME ...] [--scale cpu|smoke]"""
+Usage: python nbs/experiments/run_cifar10.py [--seeds 0 1 2] [--only NAME ...] [--scale cpu|smoke] [--schedule late|early]"""
 import argparse, json, time
 from pathlib import Path
 import pandas as pd
@@ -19,20 +19,24 @@ VARIANTS = {'tiny': ('tiny', None), 'gradmax': ('gradmax', None), 'random': ('ra
             'budget': ('tiny', None)}
 ORDER = ['tiny', 'gradmax', 'random', 'fixed', 'start', 'width_1_32', 'width_1_16', 'width_1_4', 'budget']
 
-def config(seed:int, name:str, scale:str='cpu') -> dict:
-    "The configuration of one run: the `cpu` preset, with the loss drop at insertion measured on 1,000 test images."
+# growth schedules: `late`, a point after each of the first epochs until the end (the runs under cifar10/cpu); `early`, the `cpu`
+# preset's: points every quarter epoch during the first 2.5 epochs, as the paper grows (the runs under cifar10/cpu_early)
+SCHEDULES = {'late': dict(every=1, phase=None), 'early': {k: PRESETS['cpu'][k] for k in ('every', 'phase')}}
+
+def config(seed:int, name:str, scale:str='cpu', schedule:str='late') -> dict:
+    "The configuration of one run: the `cpu` preset with the growth `schedule`, the loss drop at insertion measured on 1,000 test images."
     method, width = VARIANTS[name]
-    cfg = dict(PRESETS['cpu'], preset='cpu', policy='every', seed=seed, data=None, device='cpu', valid_images=1000)
+    cfg = dict(PRESETS['cpu'], preset='cpu', policy='every', seed=seed, data=None, device='cpu', valid_images=1000, **SCHEDULES[schedule])
     if width is not None: cfg.update(target=width, start=min(width, cfg['start']))
     if name == 'budget': cfg['max_params'] = count_params(make_model(cfg, cfg['target']))
     if scale == 'smoke': cfg.update(n_train=512, n_valid=256, epochs=3, passes=2, stat_images=256, held_images=128, valid_images=128)
     return check_config(cfg)
 
-def run(seed:int, name:str, scale:str='cpu'):
-    out = HERE / 'cifar10' / scale / f'seed{seed}' / name
+def run(seed:int, name:str, scale:str='cpu', schedule:str='late'):
+    out = HERE / 'cifar10' / (scale if schedule == 'late' else f'{scale}_{schedule}') / f'seed{seed}' / name
     if (out / 'results.csv').exists(): print(f'done already: {out}', flush=True); return
     out.mkdir(parents=True, exist_ok=True)
-    cfg, method = config(seed, name, scale), VARIANTS[name][0]
+    cfg, method = config(seed, name, scale, schedule), VARIANTS[name][0]
     t0 = time.perf_counter()
     summary, records = run_one(cfg, method, out, show_progress=False, resume=True)   # a run killed before goes on from its last epoch
     pd.DataFrame(records, columns=HISTORY_COLS).to_csv(out / 'growth_history.csv', index=False)
@@ -46,6 +50,7 @@ if __name__ == '__main__':
     ap.add_argument('--seeds', type=int, nargs='+', default=[0, 1, 2])
     ap.add_argument('--only', nargs='+', default=ORDER, choices=list(VARIANTS))
     ap.add_argument('--scale', default='cpu', choices=['cpu', 'smoke'])
+    ap.add_argument('--schedule', default='late', choices=list(SCHEDULES))
     a = ap.parse_args()
     for seed in a.seeds:
-        for name in a.only: run(seed, name, a.scale)
+        for name in a.only: run(seed, name, a.scale, a.schedule)

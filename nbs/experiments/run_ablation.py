@@ -1,0 +1,52 @@
+"""The runs behind the ablation of growth schedules and new neurons' training: the `cpu` preset's network and recipe (ResNet-18,
+residual stream at 1/8, interiors grown 1/64 → 1/8 in 7 equal passes) at a smaller scale, `mid` (25,000 training images, 10 epochs),
+where a run takes minutes instead of a quarter of an hour. Schedules are the `cpu` preset's, scaled to the epochs: `late` grows at
+the end of each of the first epochs, a point every 1/16 of training until the end (as the `cpu` preset did: 44 % of training
+spent growing), `early` a point every 1/64 of training during its first 10/64 (as the paper: growth a short phase at the start).
+One folder per scale, seed and variant, skipped when already done (the script can be stopped and started again).
+
+Usage: python nbs/experiments/run_ablation.py [--seeds 0 1 2] [--only NAME ...] [--scale mid|smoke]"""
+import argparse, json, time
+from pathlib import Path
+import pandas as pd
+from growing_nets.experiment import PRESETS, HISTORY_COLS, check_config, run_one
+
+HERE = Path(__file__).resolve().parent
+SCALES = {'mid': dict(n_train=25000, n_valid=None, epochs=10),
+          'smoke': dict(n_train=512, n_valid=256, epochs=3, stat_images=256, held_images=128)}
+SCHEDULES = {'late': lambda e: dict(every=e / 16, phase=None),          # the `cpu` preset before: a point after each epoch of 16
+             'early': lambda e: dict(every=e / 64, phase=e * 10 / 64)}  # a point every quarter epoch of 16, during the first 2.5
+# variant: (method, schedule, options of the growth event)
+VARIANTS = {'fixed': ('fixed', None, {}),
+            'tiny_late': ('tiny', 'late', {}), 'tiny_early': ('tiny', 'early', {}),
+            'random_late': ('random', 'late', {}), 'random_early': ('random', 'early', {})}
+ORDER = ['fixed', 'tiny_late', 'tiny_early', 'random_early', 'random_late']
+
+def config(seed:int, name:str, scale:str='mid') -> dict:
+    method, schedule, options = VARIANTS[name]
+    cfg = dict(PRESETS['cpu'], preset='cpu', policy='every', seed=seed, data=None, device='cpu', valid_images=1000, **SCALES[scale])
+    if schedule: cfg.update(SCHEDULES[schedule](cfg['epochs']))
+    cfg.update(options)
+    return check_config(cfg, [method])
+
+def run(seed:int, name:str, scale:str='mid'):
+    out = HERE / 'ablation' / scale / f'seed{seed}' / name
+    if (out / 'results.csv').exists(): print(f'done already: {out}', flush=True); return
+    out.mkdir(parents=True, exist_ok=True)
+    cfg, method = config(seed, name, scale), VARIANTS[name][0]
+    t0 = time.perf_counter()
+    summary, records = run_one(cfg, method, out, show_progress=False, resume=True)
+    pd.DataFrame(records, columns=HISTORY_COLS).to_csv(out / 'growth_history.csv', index=False)
+    (out / 'config.json').write_text(json.dumps(cfg, indent=1, default=str))
+    pd.DataFrame([dict(summary, run=name, method=method, seed=seed)]).to_csv(out / 'results.csv', index=False)   # written last
+    print(f"{name} seed {seed}: accuracy {summary['accuracy']:.4f}, {summary['params']:,} parameters, widths {summary['widths']}, "
+          f"{time.perf_counter() - t0:.0f} s (growth {summary['growth_seconds']:.0f} s)", flush=True)
+
+if __name__ == '__main__':
+    ap = argparse.ArgumentParser()
+    ap.add_argument('--seeds', type=int, nargs='+', default=[0, 1, 2])
+    ap.add_argument('--only', nargs='+', default=ORDER, choices=list(VARIANTS))
+    ap.add_argument('--scale', default='mid', choices=list(SCALES))
+    a = ap.parse_args()
+    for seed in a.seeds:
+        for name in a.only: run(seed, name, a.scale)
