@@ -23,6 +23,7 @@ from .statistics import loss_reduction
 from .methods import GrowthMethod, get_method
 from .policies import GrowthPolicy, EveryPair, BestPairs, BottleneckThreshold  # re-exported: their home was this module
 from .growth import grow_step
+from .catch_up import NewNeuronRate
 
 # %% auto #0
 __all__ = ['rebuild_optimizer', 'skipped_on_resume', 'unwrap', 'rewrap', 'base_loader', 'main_process',
@@ -125,6 +126,7 @@ class GrowthCallback(Callback):
                  pairs=None, # growable pairs, or a function of the model giving them; default `model.pairs()`
                  verbose:bool=False, # write one line per growth event (above the progress bar, or printed)
                  grow_after_last:bool=False, # also grow after the last epoch (or iteration) of a fit: for a fit that more training follows
+                 new_lr:NewNeuronRate|None=None, # a learning rate of their own for the weights each event adds (see `NewNeuronRate`)
                 ):
         self.method = get_method(method)
         self.policy = policy if policy is not None else EveryPair()
@@ -133,7 +135,9 @@ class GrowthCallback(Callback):
         if (stat_images is not None and stat_images < 1) or held_images < 1: raise ValueError(f"stat_images and held_images must be ≥ 1, got {stat_images}, {held_images}")
         self.stat_images, self.held_images, self.stat_batches, self.held_batches = stat_images, held_images, stat_batches, held_batches
         self.event_options = dict(normalize=normalize, train_bn=train_bn, gammas=gammas, min_decrease=min_decrease, joint=joint, measure_after=measure_after)
+        if new_lr is not None and not isinstance(new_lr, NewNeuronRate): raise TypeError(f"new_lr must be a NewNeuronRate, got {new_lr!r}")
         self.valid_images, self.reduction, self._pairs, self.verbose, self.grow_after_last = valid_images, reduction, pairs, verbose, grow_after_last
+        self.new_lr = new_lr
         self.records, self.skips, self.n_fits = [], [], 0
 
     @property
@@ -172,6 +176,7 @@ def before_fit(self:GrowthCallback):
     if getattr(self.learn, 'opt', None) is not None and type(self.learn.opt).__name__ == 'OptimWrapper':
         raise TypeError("GrowthCallback carries the state of fastai optimizers (SGD, Adam, ...); wrapped PyTorch optimizers are not supported")
     self.buffer = deque(maxlen=self.stat_batches + self.held_batches)
+    if self.new_lr is not None: self.new_lr.windows = self.__dict__.pop('_resumed_new_lr', {})   # iterations count from 0 in each fit
     self.params0, self._valid = count_params(self.learn.model), None
 
 # %% ../nbs/12_callback.ipynb #947d3ecd
@@ -194,6 +199,11 @@ def after_epoch(self:GrowthCallback):
     last = self.learn.epoch + 1 == self.learn.n_epoch       # neurons added now would go untrained, unless another fit follows
     end, n = self.learn.epoch + 1, len(self.learn.dls.train)   # points in the epoch's last batch come after its validation
     if self.policy.unit == 'epoch' and self.policy.crossed(end - 1 / n, end) and (self.grow_after_last or not last): self.grow()
+
+@patch
+def before_step(self:GrowthCallback):
+    if self.new_lr is not None and self.training and self.new_lr.windows:
+        self.new_lr.scale_grads(unwrap(self.learn.model), self.learn.train_iter, len(self.learn.dls.train))
 
 @patch
 def after_fit(self:GrowthCallback): self.buffer, self._valid = None, None
@@ -251,7 +261,7 @@ def grow(self:GrowthCallback):
     if not any(room): return
     stat, held = self._event_batches()
     if not stat: return
-    old_params = dict(wrapped.named_parameters())
+    old_params, before = dict(wrapped.named_parameters()), dict(model.named_parameters())
     ev = grow_step(model, pairs, self.method, self.learn.loss_func, stat, held, room=room, select=self.policy.select,
                    max_params=self.policy.max_params, budget_by=self.policy.budget_by, reduction=self.red, valid_batches=self._valid_batches(),
                    progress=self._progress, **self.event_options)
@@ -260,6 +270,7 @@ def grow(self:GrowthCallback):
     if ev['grown']:
         self.learn.model = rewrap(wrapped, model)            # a distributed wrapper knows only the parameters it was built with
         rebuild_optimizer(self.learn, old_params)
+        if self.new_lr is not None: self.new_lr.added(model, before, self.learn.train_iter)
     flops = count_flops(model, held[0][0][:1])
     progress = round(self.learn.train_iter / len(self.learn.dls.train), 6)   # epochs of this fit done: fractional inside an epoch
     recs = [dict(fit=self.fit_index, epoch=self.learn.epoch, iter=self.learn.train_iter, progress=progress, **r, flops=flops) for r in ev['records']]
@@ -461,9 +472,11 @@ class Resume(Callback):
 @patch
 def checkpoint_state(self:GrowthCallback) -> dict:
     "What a checkpoint keeps of the callback: history, skips, the fit under way, the method's own state (random growth's draws)."
-    return dict(records=list(self.records), skips=list(self.skips), fit_index=self.fit_index, method=dict(vars(self.method)))
+    return dict(records=list(self.records), skips=list(self.skips), fit_index=self.fit_index, method=dict(vars(self.method)),
+                new_lr=self.new_lr.windows if self.new_lr is not None else None)
 
 @patch
 def load_checkpoint_state(self:GrowthCallback, state:dict):
     self.records, self.skips, self.n_fits = list(state['records']), list(state['skips']), state['fit_index']   # the fit resumed keeps its index
     vars(self.method).update(state['method'])
+    if self.new_lr is not None and state.get('new_lr'): self._resumed_new_lr = state['new_lr']   # set after `before_fit` clears them

@@ -24,6 +24,7 @@ from .data import digits_dls, cifar_dls, find_cifar
 from .models import GrowingMLP, resnet18_grow, GrowingVGG
 from .methods import get_method
 from .policies import EveryPair, BestPairs, BottleneckThreshold, BUDGET_RANKINGS
+from .catch_up import NewNeuronRate
 from .callback import GrowthCallback, save_grown, Checkpoint, Resume, load_checkpoint, skipped_on_resume, unwrap, main_process, distributed_loaders_on_any_device
 
 # %% auto #0
@@ -153,7 +154,8 @@ def growth_callback(cfg:dict, model:nn.Module, method:str, verbose:bool=False) -
               stop=min(cfg['phase'] + cfg['every'] / 2, cfg['epochs']) if cfg.get('phase') else cfg['epochs'])   # the phase's last point included
     policy = {'every': EveryPair, 'best': BestPairs, 'threshold': BottleneckThreshold}[cfg['policy']](**kw)
     m = get_method(method, **({'seed': cfg['seed']} if method == 'random' else dict(cfg.get('method_options') or {})))
-    return GrowthCallback(m, policy, verbose=verbose, **{k: cfg.get(k, v) for k, v in GROWTH_OPTIONS.items()})
+    new_lr = NewNeuronRate(**cfg['new_lr']) if cfg.get('new_lr') else None    # e.g. dict(factor='norm_ratio', epochs=2)
+    return GrowthCallback(m, policy, verbose=verbose, new_lr=new_lr, **{k: cfg.get(k, v) for k, v in GROWTH_OPTIONS.items()})
 
 def epoch_metrics(learn:Learner, meter:FlopsMeter, records:list[dict], params0:int, method:str) -> pd.DataFrame:
     "One row per epoch of a finished `fit`: losses, accuracy, and the parameters, training FLOPs and wall time by then."

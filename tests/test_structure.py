@@ -7,11 +7,11 @@ import pytest
 PKG = Path(__file__).resolve().parents[1] / 'growing_nets'
 MODULES = sorted(p for p in PKG.glob('*.py') if not p.name.startswith('_'))
 
-def notebook_number(path:Path) -> int:
-    "Number of the notebook a module is exported from, read from the header nbdev writes."
-    m = re.search(r'File to edit: \.\./nbs/(\d+)_\w+\.ipynb', path.read_text())
+def notebook_number(path:Path) -> tuple[int, str]:
+    "Number of the notebook a module is exported from (`11a` → (11, 'a'): inserted after 11), read from the header nbdev writes."
+    m = re.search(r'File to edit: \.\./nbs/(\d+)([a-z]?)_\w+\.ipynb', path.read_text())
     assert m, f'{path.name} does not say which notebook it is exported from'
-    return int(m[1])
+    return int(m[1]), m[2]
 
 def package_imports(path:Path) -> set[str]:
     "Modules of the package that `path` imports."
@@ -35,8 +35,8 @@ def test_notebook_numbers_are_distinct():
 
 @pytest.mark.parametrize('path', MODULES, ids=lambda p: p.stem)
 def test_imports_only_earlier_notebooks(path):
-    later = {m: NUMBERS[m] for m in package_imports(path) if NUMBERS.get(m, -1) >= NUMBERS[path.stem]}
-    assert not later, f'{path.stem} (notebook {NUMBERS[path.stem]:02d}) imports modules of later notebooks: {later}'
+    later = {m: '%02d%s' % NUMBERS[m] for m in package_imports(path) if NUMBERS.get(m, (-1, '')) >= NUMBERS[path.stem]}
+    assert not later, f"{path.stem} (notebook {'%02d%s' % NUMBERS[path.stem]}) imports modules of later notebooks: {later}"
 
 def patched_classes(path:Path) -> set[str]:
     "Names in the annotation of `self` of every function decorated with fastcore's `patch`."

@@ -17,16 +17,20 @@ SCALES = {'mid': dict(n_train=25000, n_valid=None, epochs=10),
 SCHEDULES = {'late': lambda e: dict(every=e / 16, phase=None),          # the `cpu` preset before: a point after each epoch of 16
              'early': lambda e: dict(every=e / 64, phase=e * 10 / 64)}  # a point every quarter epoch of 16, during the first 2.5
 # variant: (method, schedule, options of the growth event)
+CATCH_UP = dict(new_lr=dict(factor='norm_ratio', epochs=None))   # the window: the first 1/8 of training (2 epochs of 16)
 VARIANTS = {'fixed': ('fixed', None, {}),
             'tiny_late': ('tiny', 'late', {}), 'tiny_early': ('tiny', 'early', {}),
-            'random_late': ('random', 'late', {}), 'random_early': ('random', 'early', {})}
-ORDER = ['fixed', 'tiny_late', 'tiny_early', 'random_early', 'random_late']
+            'random_late': ('random', 'late', {}), 'random_early': ('random', 'early', {}),
+            'tiny_early_always': ('tiny', 'early', dict(min_decrease=None)),    # no refusals: every proposal enters
+            'tiny_early_lr': ('tiny', 'early', CATCH_UP), 'random_early_lr': ('random', 'early', CATCH_UP)}
+ORDER = ['fixed', 'tiny_late', 'tiny_early', 'random_early', 'tiny_early_lr', 'random_early_lr', 'tiny_early_always', 'random_late']
 
 def config(seed:int, name:str, scale:str='mid') -> dict:
     method, schedule, options = VARIANTS[name]
     cfg = dict(PRESETS['cpu'], preset='cpu', policy='every', seed=seed, data=None, device='cpu', valid_images=1000, **SCALES[scale])
     if schedule: cfg.update(SCHEDULES[schedule](cfg['epochs']))
     cfg.update(options)
+    if cfg.get('new_lr'): cfg['new_lr'] = dict(cfg['new_lr'], epochs=cfg['epochs'] / 8)
     return check_config(cfg, [method])
 
 def run(seed:int, name:str, scale:str='mid'):
