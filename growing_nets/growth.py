@@ -98,12 +98,16 @@ def kept_bn_statistics(model:nn.Module):
 
 @contextmanager
 def forward_mode(model:nn.Module, train_bn:bool):
-    "Within the block, `model` is in training mode with its BatchNorm running statistics kept (`train_bn`), or in evaluation mode; its mode is restored after."
-    was_training = model.training
-    model.train(train_bn)
+    "Within the block, `model` is in evaluation mode (dropout off), but for its BatchNorm layers in training mode with their running statistics kept (`train_bn`); every module's mode is restored after."
+    modes = [(m, m.training) for m in model.modules()]
+    model.eval()                                        # dropout, attention dropout, any randomness of training: off
+    if train_bn:
+        for m in model.modules():
+            if isinstance(m, nn.modules.batchnorm._BatchNorm): m.train()
     try:
         with kept_bn_statistics(model) if train_bn else ExitStack(): yield
-    finally: model.train(was_training)
+    finally:
+        for m, t in modes: m.training = t
 
 @torch.no_grad()
 def held_loss(model:nn.Module, loss_func:Callable, batches:list,
