@@ -136,6 +136,7 @@ class GrowthCallback(Callback):
         self.stat_images, self.held_images, self.stat_batches, self.held_batches = stat_images, held_images, stat_batches, held_batches
         self.event_options = dict(normalize=normalize, train_bn=train_bn, gammas=gammas, min_decrease=min_decrease, joint=joint, measure_after=measure_after)
         if new_lr is not None and not isinstance(new_lr, NewNeuronRate): raise TypeError(f"new_lr must be a NewNeuronRate, got {new_lr!r}")
+        if pairs is not None and not callable(pairs): _check_pairs(pairs)
         self.valid_images, self.reduction, self._pairs, self.verbose, self.grow_after_last = valid_images, reduction, pairs, verbose, grow_after_last
         self.new_lr = new_lr
         self.records, self.skips, self.n_fits = [], [], 0
@@ -146,6 +147,13 @@ class GrowthCallback(Callback):
         return pd.DataFrame(self.records)
 
 # %% ../nbs/12_callback.ipynb #947d3ecc
+def _check_pairs(pairs) -> list:
+    "`pairs` if every item is a `LayerPair`; a `TypeError` naming the first that is not."
+    for p in pairs:
+        if not isinstance(p, LayerPair):
+            raise TypeError(f"pairs must be LayerPair objects (LayerPair(first, second, act), ConvPair, ...), got {type(p).__name__} {p!r:.80}")
+    return pairs
+
 @patch
 def get_pairs(self:GrowthCallback) -> list[LayerPair]:
     "The model's growable pairs (of the module inside a distributed wrapper)."
@@ -155,7 +163,7 @@ def get_pairs(self:GrowthCallback) -> list[LayerPair]:
     else: raise ValueError(f"{type(model).__name__} has nothing growable: use a growing model (GrowingMLP, ...) "
                            "that has a `pairs()` method, or pass `pairs=` to GrowthCallback")
     if not pairs: raise ValueError(f"{type(model).__name__} has no growable layer pair")
-    return list(pairs)
+    return _check_pairs(list(pairs))
 
 @patch
 def after_create(self:GrowthCallback): keep_resizable(unwrap(self.learn.model))
@@ -169,6 +177,7 @@ def before_fit(self:GrowthCallback):
     keep_resizable(unwrap(self.learn.model))
     before = unwrap(self.learn.model).__dict__.pop('_params_before_load', None)
     if self.learn.opt is not None and not _holds_model_params(self.learn): rebuild_optimizer(self.learn, before or {})   # a grown model was loaded
+    if len(self.learn.dls.train) == 0: raise ValueError("the training DataLoader is empty (fewer items than one batch, with drop_last?): nothing to train or grow on")
     self.red = self.reduction or loss_reduction(self.learn.loss_func)
     if self.red not in ('mean', 'sum'): raise ValueError(f"reduction must be 'mean' or 'sum', got {self.red!r}")
     for i, p in enumerate(self.get_pairs()):

@@ -280,7 +280,9 @@ def grow_step(model:nn.Module, pairs:list[LayerPair], # the model and its growab
               progress:Callable[[str], None]|None=None, # called with a short message at each stage
              ) -> dict:
     "One growth event: statistics → proposals → policy and budget → normalisation → line search → commit → BatchNorm calibration → records."
+    held_batches = list(held_batches)                  # a list, or any iterable of batches (a DataLoader)
     if not held_batches: raise ValueError("grow_step needs at least one held batch for the amplitude line search")
+    if room is not None and any(r is not None and r < 0 for r in room): raise ValueError(f"room (neurons per pair) must be ≥ 0, got {list(room)}")
     method, t0, skips, say = get_method(method), time.perf_counter(), [], progress or (lambda msg: None)
     room = list(room) if room is not None else [None] * len(pairs)
     if not any(r != 0 for r in room): return dict(records=[], skips=[], grown=[])
@@ -312,4 +314,5 @@ def grow_network(model:nn.Module, pairs:list[LayerPair], # the model and its gro
                 ) -> list[dict]:
     "Grow every pair of `model` once with `grow_step`; returns one record per pair that had neurons proposed."
     room = max_neurons if isinstance(max_neurons, (list, tuple)) else [max_neurons] * len(pairs)
+    if any(r is not None and r < 0 for r in room): raise ValueError(f"max_neurons must be ≥ 0, got {max_neurons}")
     return grow_step(model, pairs, method, loss_func, stat_batches, held_batches, room=room, **kwargs)['records']

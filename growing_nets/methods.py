@@ -66,6 +66,11 @@ def lambda_floor(scale:float, # the largest Σλ² the statistics allow: tr(E) f
     return math.sqrt(torch.finfo(dtype).eps * max(float(scale), 0.0))
 
 # %% ../nbs/08_methods.ipynb #6ed1b604
+def _check_thresholds(rel:float, abs_:float):
+    "A method's thresholds on λ: relative to λ₁ in [0, 1], absolute ≥ 0."
+    if not 0 <= rel <= 1: raise ValueError(f"rel_threshold is a fraction of λ₁, in [0, 1]; got {rel}")
+    if not abs_ >= 0: raise ValueError(f"abs_threshold must be ≥ 0, got {abs_}")
+
 class GrowthMethod:
     "Interface of a growth method: `propose` turns the statistics of a pair into new neurons."
     name = 'method'
@@ -82,6 +87,8 @@ class TINY(GrowthMethod):
                  dtype:torch.dtype|None=None, # dtype of the solve (default: that of the statistics)
                  s2_rtol:float=1e-5, # eigenvalues of S₂ below s2_rtol × the largest are dropped from the whitening
                 ):
+        _check_thresholds(rel_threshold, abs_threshold)
+        if not s2_rtol >= 0: raise ValueError(f"s2_rtol must be ≥ 0, got {s2_rtol}")
         self.rel_threshold, self.abs_threshold, self.apply_update, self.dtype, self.s2_rtol = rel_threshold, abs_threshold, apply_update, dtype, s2_rtol
 
     def propose(self, stats:PairStats, max_neurons:int|None=None, act_slope:float=1.0) -> Proposal:
@@ -101,6 +108,7 @@ class GradMax(GrowthMethod):
     def __init__(self, rel_threshold:float=1e-3, abs_threshold:float=0.0,
                  zero_fan_in:bool=False, # strict GradMax: zero fan-in, function preserved (dead behind a ReLU)
                 ):
+        _check_thresholds(rel_threshold, abs_threshold)
         self.rel_threshold, self.abs_threshold, self.zero_fan_in = rel_threshold, abs_threshold, zero_fan_in
 
     def propose(self, stats:PairStats, max_neurons:int|None=None, act_slope:float=1.0) -> Proposal:
@@ -120,6 +128,7 @@ class RandomGrowth(GrowthMethod):
     def __init__(self, seed:int=0, # seed of the fan-in draws (each call draws anew, deterministically)
                  n_neurons:int=1, # neurons per call when `max_neurons` is not given
                 ):
+        if n_neurons < 1: raise ValueError(f"n_neurons must be ≥ 1, got {n_neurons}")
         self.seed, self.n_neurons, self.calls = seed, n_neurons, 0
 
     def propose(self, stats:PairStats, max_neurons:int|None=None, act_slope:float=1.0) -> Proposal:

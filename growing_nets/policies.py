@@ -45,6 +45,7 @@ class GrowthPolicy:
         if unit == 'iter' and (every != int(every) or start != int(start)): raise ValueError(f"growth points in iterations are whole numbers, got every={every}, start={start}")
         if start < 0 or (stop is not None and stop <= start): raise ValueError(f"start must be ≥ 0 and stop after it, got start={start}, stop={stop}")
         if max_params is not None and max_params < 1: raise ValueError(f"max_params must be positive, got {max_params}")
+        if max_width is not None and min(_values(max_width), default=1) < 1: raise ValueError(f"max_width must be ≥ 1 (a width), got {max_width}")
         if budget_by not in BUDGET_RANKINGS: raise ValueError(f"budget_by must be one of {', '.join(BUDGET_RANKINGS)}, got {budget_by!r}")
         self.every, self.neurons, self.max_width, self.max_params, self.start, self.stop, self.unit = every, neurons, max_width, max_params, start, stop, unit
         self.budget_by = budget_by

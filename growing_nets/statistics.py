@@ -240,7 +240,11 @@ def stats(self:StatsCollector, pair:LayerPair|int) -> PairStats:
     "The averaged `PairStats` of `pair` (a `LayerPair` of the collector or its index)."
     p = self.pairs[pair] if isinstance(pair, int) else pair
     ps = self.pair_sums.get(id(p))
-    if ps is None or ps.n == 0: raise ValueError(f"no statistics were collected for {p}: run forward and backward passes inside the collector first")
+    if ps is None or ps.n == 0:
+        frozen = [n for n, m in (('first', p.first), ('second', p.second)) if not any(q.requires_grad for q in m.parameters())]
+        if frozen: raise ValueError(f"no statistics were collected for {p}: its {' and '.join(frozen)} layer is frozen (requires_grad=False), "
+                                    "so no gradient reaches it; unfreeze it or leave the pair out")
+        raise ValueError(f"no statistics were collected for {p}: run forward and backward passes inside the collector first")
     second, S2, n = self.sums_of(p.second), self.gram2(p), ps.n
     if len({n, second.S.n, S2.n}) != 1: raise RuntimeError(f"inconsistent sample counts {({n, second.S.n, S2.n})} for {p}: hooks were attached in the middle of a step")
     if not math.isfinite(trace_E := float(second.trace_E) / n): raise ValueError(f"tr(E) of {p} is not finite (NaN or infinite gradients): no growth from these statistics")
