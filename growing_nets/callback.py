@@ -24,6 +24,7 @@ from .methods import GrowthMethod, get_method
 from .policies import GrowthPolicy, EveryPair, BestPairs, BottleneckThreshold  # re-exported: their home was this module
 from .growth import grow_step
 from .catch_up import NewNeuronRate
+from .optim import pad_to
 
 # %% auto #0
 __all__ = ['rebuild_optimizer', 'skipped_on_resume', 'unwrap', 'rewrap', 'base_loader', 'main_process',
@@ -32,12 +33,6 @@ __all__ = ['rebuild_optimizer', 'skipped_on_resume', 'unwrap', 'rewrap', 'base_l
            'load_checkpoint', 'Checkpoint', 'Resume']
 
 # %% ../nbs/12_callback.ipynb #c5c65b03
-def _pad_to(t:torch.Tensor, shape) -> torch.Tensor:
-    "`t` zero-padded at the end of each dimension to `shape`."
-    out = t.new_zeros(shape)
-    out[tuple(slice(0, s) for s in t.shape)] = t
-    return out
-
 def rebuild_optimizer(learn:Learner, old_params:dict[str, nn.Parameter]):
     "Recreate `learn.opt` over the model's current Parameters, carrying hyper-parameters and per-parameter state over."
     old = learn.opt
@@ -54,7 +49,7 @@ def rebuild_optimizer(learn:Learner, old_params:dict[str, nn.Parameter]):
     for p in (p for pl in new.param_lists for p in pl):
         p_old = old_params.get(names.get(id(p)))
         if p_old is None or p_old not in old.state: continue
-        new.state[p] = {k: _pad_to(v, p.shape) if torch.is_tensor(v) and v.shape == p_old.shape and v.shape != p.shape
+        new.state[p] = {k: pad_to(v, p.shape) if torch.is_tensor(v) and v.shape == p_old.shape and v.shape != p.shape
                         else v for k, v in old.state[p_old].items()}
 
 def skipped_on_resume(learn:Learner) -> bool:
@@ -104,6 +99,22 @@ def distributed_loaders_on_any_device():
     DistributedDL._broadcast = _broadcast
 
 # %% ../nbs/12_callback.ipynb #6ab9ea16
+def _check_pairs(pairs) -> list:
+    "`pairs` if every item is a `LayerPair`; a `TypeError` naming the first that is not."
+    for p in pairs:
+        if not isinstance(p, LayerPair):
+            raise TypeError(f"pairs must be LayerPair objects (LayerPair(first, second, act), ConvPair, ...), got {type(p).__name__} {p!r:.80}")
+    return pairs
+
+def _check_options(policy, stat_batches, held_batches, stat_images, held_images, new_lr, pairs):
+    "A one-line error for the first bad option of `GrowthCallback`."
+    if not isinstance(policy, GrowthPolicy): raise TypeError(f"policy must be a GrowthPolicy (EveryPair, BestPairs, BottleneckThreshold), got {policy!r}")
+    if stat_batches < 1 or held_batches < 0: raise ValueError(f"stat_batches must be ≥ 1 and held_batches ≥ 0, got {stat_batches}, {held_batches}")
+    if (stat_images is not None and stat_images < 1) or held_images < 1: raise ValueError(f"stat_images and held_images must be ≥ 1, got {stat_images}, {held_images}")
+    if new_lr is not None and not isinstance(new_lr, NewNeuronRate): raise TypeError(f"new_lr must be a NewNeuronRate, got {new_lr!r}")
+    if pairs is not None and not callable(pairs): _check_pairs(pairs)
+
+# %% ../nbs/12_callback.ipynb #9ffcbcee
 class GrowthCallback(Callback):
     "Grow the model during `fit`: statistics, method, policy, line search, resize, optimizer rebuilt."
     order = Recorder.order + 5      # after the Recorder has logged the step or epoch, before schedulers and progress bars
@@ -130,13 +141,9 @@ class GrowthCallback(Callback):
                 ):
         self.method = get_method(method)
         self.policy = policy if policy is not None else EveryPair()
-        if not isinstance(self.policy, GrowthPolicy): raise TypeError(f"policy must be a GrowthPolicy (EveryPair, BestPairs, BottleneckThreshold), got {policy!r}")
-        if stat_batches < 1 or held_batches < 0: raise ValueError(f"stat_batches must be ≥ 1 and held_batches ≥ 0, got {stat_batches}, {held_batches}")
-        if (stat_images is not None and stat_images < 1) or held_images < 1: raise ValueError(f"stat_images and held_images must be ≥ 1, got {stat_images}, {held_images}")
+        _check_options(self.policy, stat_batches, held_batches, stat_images, held_images, new_lr, pairs)
         self.stat_images, self.held_images, self.stat_batches, self.held_batches = stat_images, held_images, stat_batches, held_batches
         self.event_options = dict(normalize=normalize, train_bn=train_bn, gammas=gammas, min_decrease=min_decrease, joint=joint, measure_after=measure_after)
-        if new_lr is not None and not isinstance(new_lr, NewNeuronRate): raise TypeError(f"new_lr must be a NewNeuronRate, got {new_lr!r}")
-        if pairs is not None and not callable(pairs): _check_pairs(pairs)
         self.valid_images, self.reduction, self._pairs, self.verbose, self.grow_after_last = valid_images, reduction, pairs, verbose, grow_after_last
         self.new_lr = new_lr
         self.records, self.skips, self.n_fits = [], [], 0
@@ -147,13 +154,6 @@ class GrowthCallback(Callback):
         return pd.DataFrame(self.records)
 
 # %% ../nbs/12_callback.ipynb #947d3ecc
-def _check_pairs(pairs) -> list:
-    "`pairs` if every item is a `LayerPair`; a `TypeError` naming the first that is not."
-    for p in pairs:
-        if not isinstance(p, LayerPair):
-            raise TypeError(f"pairs must be LayerPair objects (LayerPair(first, second, act), ConvPair, ...), got {type(p).__name__} {p!r:.80}")
-    return pairs
-
 @patch
 def get_pairs(self:GrowthCallback) -> list[LayerPair]:
     "The model's growable pairs (of the module inside a distributed wrapper)."
@@ -209,6 +209,7 @@ def after_epoch(self:GrowthCallback):
     end, n = self.learn.epoch + 1, len(self.learn.dls.train)   # points in the epoch's last batch come after its validation
     if self.policy.unit == 'epoch' and self.policy.crossed(end - 1 / n, end) and (self.grow_after_last or not last): self.grow()
 
+# %% ../nbs/12_callback.ipynb #664f7591
 @patch
 def before_step(self:GrowthCallback):
     if self.new_lr is not None and self.training and self.new_lr.windows:

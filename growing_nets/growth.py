@@ -16,6 +16,7 @@ from .pairs import LayerPair, grow_linear_pair  # the second re-exported: its ho
 from .statistics import StatsCollector
 from .methods import GrowthMethod, Proposal, get_method
 from .policies import fit_budget, truncate_proposal
+from .optim import carry_optimizer, mark_replaced
 from .models import GrowingMLP  # re-exported: its home was this module
 
 # %% auto #0
@@ -238,7 +239,7 @@ def _record(p:LayerPair, prop:Proposal, method:GrowthMethod, gamma:float, losses
 def _grow_groups(model:nn.Module, todo:list[tuple[LayerPair, Proposal]], method:GrowthMethod, loss_func:Callable, held_batches:list,
                  gammas:list[float]|None, train_bn:bool, min_decrease:float|None, joint:bool, say:Callable) -> list[dict]:
     "Line search, commit and calibration for all pairs together (`joint`) or one pair after another; one record per pair."
-    records, loss0, xb = [], None, held_batches[0][0]
+    records, loss0, xb, before = [], None, held_batches[0][0], dict(model.named_parameters())
     for group in ([todo] if joint and todo else [[t] for t in todo]):
         t1 = time.perf_counter()
         say('growth: line search for ' + ', '.join(p.name for p, _ in group))
@@ -257,7 +258,15 @@ def _grow_groups(model:nn.Module, todo:list[tuple[LayerPair, Proposal]], method:
         else: loss0 = losses[0.0]
         secs = (time.perf_counter() - t1) / len(group)
         records += [_record(p, prop, method, gamma if k else 0.0, losses, loss0, seconds=secs) for (p, prop), k in zip(group, kept)]
+    mark_replaced(before, model)                        # an optimizer that still holds the old parameters warns when it steps
     return records
+
+def _event_inputs(held_batches, room, n_pairs:int) -> tuple[list, list]:
+    "The held batches as a list (a DataLoader, or any iterable, accepted) and the room of each pair, checked."
+    held_batches = list(held_batches)
+    if not held_batches: raise ValueError("grow_step needs at least one held batch for the amplitude line search")
+    if room is not None and any(r is not None and r < 0 for r in room): raise ValueError(f"room (neurons per pair) must be ≥ 0, got {list(room)}")
+    return held_batches, list(room) if room is not None else [None] * n_pairs
 
 # %% ../nbs/11_growth.ipynb #e7f0beab
 def grow_step(model:nn.Module, pairs:list[LayerPair], # the model and its growable pairs
@@ -280,11 +289,8 @@ def grow_step(model:nn.Module, pairs:list[LayerPair], # the model and its growab
               progress:Callable[[str], None]|None=None, # called with a short message at each stage
              ) -> dict:
     "One growth event: statistics → proposals → policy and budget → normalisation → line search → commit → BatchNorm calibration → records."
-    held_batches = list(held_batches)                  # a list, or any iterable of batches (a DataLoader)
-    if not held_batches: raise ValueError("grow_step needs at least one held batch for the amplitude line search")
-    if room is not None and any(r is not None and r < 0 for r in room): raise ValueError(f"room (neurons per pair) must be ≥ 0, got {list(room)}")
+    held_batches, room = _event_inputs(held_batches, room, len(pairs))
     method, t0, skips, say = get_method(method), time.perf_counter(), [], progress or (lambda msg: None)
-    room = list(room) if room is not None else [None] * len(pairs)
     if not any(r != 0 for r in room): return dict(records=[], skips=[], grown=[])
     say('growth: statistics')
     sc = collect_stats(model, [p for p, r in zip(pairs, room) if r != 0], loss_func, stat_batches, reduction)
@@ -310,9 +316,13 @@ def grow_network(model:nn.Module, pairs:list[LayerPair], # the model and its gro
                  stat_batches:Iterable, # `(x, y)` batches on which to collect statistics
                  held_batches:list, # `(x, y)` batches for the amplitude line search
                  max_neurons:int|list[int]|None=None, # cap per pair (one for all, or one per pair)
+                 optimizer:torch.optim.Optimizer|None=None, # a PyTorch optimizer of `model`, carried over to the grown parameters (`carry_optimizer`)
                  **kwargs, # options of `grow_step` (reduction, normalize, train_bn, gammas, min_decrease, ...)
                 ) -> list[dict]:
     "Grow every pair of `model` once with `grow_step`; returns one record per pair that had neurons proposed."
     room = max_neurons if isinstance(max_neurons, (list, tuple)) else [max_neurons] * len(pairs)
     if any(r is not None and r < 0 for r in room): raise ValueError(f"max_neurons must be ≥ 0, got {max_neurons}")
-    return grow_step(model, pairs, method, loss_func, stat_batches, held_batches, room=room, **kwargs)['records']
+    before = dict(model.named_parameters())
+    records = grow_step(model, pairs, method, loss_func, stat_batches, held_batches, room=room, **kwargs)['records']
+    if optimizer is not None: carry_optimizer(optimizer, before, model)
+    return records

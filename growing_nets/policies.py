@@ -66,11 +66,13 @@ class GrowthPolicy:
         "Which proposals to grow (all that have neurons)."
         return [p is not None and p.n_neurons > 0 for p in proposals]
 
-    def __repr__(self):
-        phase = f", from {self.start:g}" + (f" to {self.stop:g}" if self.stop is not None else '')
-        return f"{type(self).__name__}(every={self.every:g} {self.unit}{phase}, neurons={self.neurons}, max_width={self.max_width}, max_params={self.max_params})"
 
 # %% ../nbs/10_policies.ipynb #32962c81
+@patch
+def __repr__(self:GrowthPolicy):
+    phase = f", from {self.start:g}" + (f" to {self.stop:g}" if self.stop is not None else '')
+    return f"{type(self).__name__}(every={self.every:g} {self.unit}{phase}, neurons={self.neurons}, max_width={self.max_width}, max_params={self.max_params})"
+
 @patch
 def points_until(self:GrowthPolicy, step:float) -> int:
     "How many growth points lie at or before `step` (epochs or iterations done)."
