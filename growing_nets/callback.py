@@ -22,7 +22,7 @@ from .pairs import LayerPair
 from .statistics import loss_reduction
 from .methods import GrowthMethod, get_method
 from .policies import GrowthPolicy, EveryPair, BestPairs, BottleneckThreshold  # re-exported: their home was this module
-from .growth import grow_step
+from .growth import grow_step, GrowthError
 from .catch_up import NewNeuronRate
 from .optim import pad_to
 
@@ -272,9 +272,10 @@ def grow(self:GrowthCallback):
     stat, held = self._event_batches()
     if not stat: return
     old_params, before = dict(wrapped.named_parameters()), dict(model.named_parameters())
-    ev = grow_step(model, pairs, self.method, self.learn.loss_func, stat, held, room=room, select=self.policy.select,
-                   max_params=self.policy.max_params, budget_by=self.policy.budget_by, reduction=self.red, valid_batches=self._valid_batches(),
-                   progress=self._progress, **self.event_options)
+    try: ev = grow_step(model, pairs, self.method, self.learn.loss_func, stat, held, room=room, select=self.policy.select,
+                        max_params=self.policy.max_params, budget_by=self.policy.budget_by, reduction=self.red, valid_batches=self._valid_batches(),
+                        progress=self._progress, **self.event_options)
+    except GrowthError as e: return self._skip(', '.join(p.name or str(p) for p in pairs), str(e))   # the model as it was: training goes on
     for s in ev['skips']: self._skip(s['pair'], s['reason'])
     if not ev['records']: return
     if ev['grown']:

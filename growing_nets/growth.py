@@ -6,7 +6,7 @@
 from __future__ import annotations
 from contextlib import contextmanager, ExitStack
 from dataclasses import replace
-import math, time
+import functools, math, time
 from typing import Callable, Iterable
 import torch
 from torch import nn
@@ -20,9 +20,10 @@ from .optim import carry_optimizer, mark_replaced
 from .models import GrowingMLP  # re-exported: its home was this module
 
 # %% auto #0
-__all__ = ['virtual_growth', 'commit_growth', 'positively_homogeneous', 'fan_in_norm', 'normalise_proposal', 'default_gammas',
-           'kept_bn_statistics', 'forward_mode', 'held_loss', 'search_amplitude', 'line_search', 'virtual_loss',
-           'collect_stats', 'pair_inputs_outputs', 'calibrate_grown', 'grow_step', 'grow_network']
+__all__ = ['SIZE_ATTRS', 'virtual_growth', 'commit_growth', 'positively_homogeneous', 'fan_in_norm', 'normalise_proposal',
+           'default_gammas', 'kept_bn_statistics', 'forward_mode', 'held_loss', 'search_amplitude', 'line_search',
+           'virtual_loss', 'collect_stats', 'pair_inputs_outputs', 'calibrate_grown', 'GrowthError', 'module_state',
+           'restore_modules', 'all_or_nothing', 'grow_step', 'grow_network']
 
 # %% ../nbs/11_growth.ipynb #ab1f7585
 @contextmanager
@@ -268,7 +269,36 @@ def _event_inputs(held_batches, room, n_pairs:int) -> tuple[list, list]:
     if room is not None and any(r is not None and r < 0 for r in room): raise ValueError(f"room (neurons per pair) must be ≥ 0, got {list(room)}")
     return held_batches, list(room) if room is not None else [None] * n_pairs
 
+# %% ../nbs/11_growth.ipynb #e79f1577
+SIZE_ATTRS = ('in_features', 'out_features', 'in_channels', 'out_channels', 'num_features', 'normalized_shape')
+
+class GrowthError(RuntimeError):
+    "A growth event failed; the model is as it was before it."
+
+def module_state(model:nn.Module) -> list:
+    "Every module of `model` with its own parameters and buffers (the objects themselves) and its size attributes."
+    return [(m, dict(m._parameters), dict(m._buffers), {a: getattr(m, a) for a in SIZE_ATTRS if hasattr(m, a)}) for m in model.modules()]
+
+def restore_modules(state:list):
+    "Put back the parameters, buffers and sizes recorded by `module_state`."
+    for m, params, buffers, attrs in state:
+        m._parameters.clear(); m._parameters.update(params)
+        m._buffers.clear(); m._buffers.update(buffers)
+        for a, v in attrs.items(): setattr(m, a, v)
+
+def all_or_nothing(f):
+    "Decorate a growth function of `model` (its first argument): if it raises, `model` is put back as it was and a `GrowthError` says what failed."
+    @functools.wraps(f)
+    def _f(model, *args, **kwargs):
+        state = module_state(model)
+        try: return f(model, *args, **kwargs)
+        except Exception as e:
+            restore_modules(state)
+            raise GrowthError(f"growth failed, the model is as it was before: {type(e).__name__}: {e}") from e
+    return _f
+
 # %% ../nbs/11_growth.ipynb #e7f0beab
+@all_or_nothing
 def grow_step(model:nn.Module, pairs:list[LayerPair], # the model and its growable pairs
               method:GrowthMethod|str, # a `GrowthMethod` or its name
               loss_func:Callable, # the training loss (mean- or sum-reduced)
