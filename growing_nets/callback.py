@@ -23,6 +23,7 @@ from .statistics import loss_reduction
 from .methods import GrowthMethod, get_method
 from .policies import GrowthPolicy, EveryPair, BestPairs, BottleneckThreshold  # re-exported: their home was this module
 from .growth import grow_step, GrowthError
+from .dry_run import check_pairs
 from .catch_up import NewNeuronRate
 from .optim import pad_to
 
@@ -138,6 +139,7 @@ class GrowthCallback(Callback):
                  verbose:bool=False, # write one line per growth event (above the progress bar, or printed)
                  grow_after_last:bool=False, # also grow after the last epoch (or iteration) of a fit: for a fit that more training follows
                  new_lr:NewNeuronRate|None=None, # a learning rate of their own for the weights each event adds (see `NewNeuronRate`)
+                 check:bool=True, # grow each pair by trial on a copy of the model before the first step (`check_pairs`): refuse what would break
                 ):
         self.method = get_method(method)
         self.policy = policy if policy is not None else EveryPair()
@@ -145,7 +147,7 @@ class GrowthCallback(Callback):
         self.stat_images, self.held_images, self.stat_batches, self.held_batches = stat_images, held_images, stat_batches, held_batches
         self.event_options = dict(normalize=normalize, train_bn=train_bn, gammas=gammas, min_decrease=min_decrease, joint=joint, measure_after=measure_after)
         self.valid_images, self.reduction, self._pairs, self.verbose, self.grow_after_last = valid_images, reduction, pairs, verbose, grow_after_last
-        self.new_lr = new_lr
+        self.new_lr, self.check = new_lr, check
         self.records, self.skips, self.n_fits = [], [], 0
 
     @property
@@ -186,12 +188,23 @@ def before_fit(self:GrowthCallback):
         raise TypeError("GrowthCallback carries the state of fastai optimizers (SGD, Adam, ...); wrapped PyTorch optimizers are not supported")
     self.buffer = deque(maxlen=self.stat_batches + self.held_batches)
     if self.new_lr is not None: self.new_lr.windows = self.__dict__.pop('_resumed_new_lr', {})   # iterations count from 0 in each fit
-    self.params0, self._valid = count_params(self.learn.model), None
+    self.params0, self._valid, self._checked = count_params(self.learn.model), None, False
 
 # %% ../nbs/12_callback.ipynb #947d3ecd
 @patch
 def before_batch(self:GrowthCallback):
+    if self.training and not self._checked: self._check()
     if self.training and self.stat_images is None: self.buffer.append((self.learn.xb, self.learn.yb))
+
+@patch
+def _check(self:GrowthCallback):
+    "Before the first step of a fit, every pair grown by trial on a copy of the model (`check_pairs`): a pair that cannot grow as it computes stops the fit, the model untouched."
+    self._checked = True
+    if not self.check: return
+    xb, yb = self.learn.xb, self.learn.yb
+    batch = ((xb[0] if len(xb) == 1 else xb)[:32], (yb[0] if len(yb) == 1 else yb)[:32])
+    if problems := check_pairs(unwrap(self.learn.model), self.get_pairs(), batch, self.learn.loss_func, self.red):
+        raise ValueError(f"GrowthCallback: {len(problems)} pair(s) cannot grow as they compute, refused before training: " + ' | '.join(problems))
 
 @patch
 def after_batch(self:GrowthCallback):
