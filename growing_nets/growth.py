@@ -22,8 +22,8 @@ from .models import GrowingMLP  # re-exported: its home was this module
 # %% auto #0
 __all__ = ['SIZE_ATTRS', 'virtual_growth', 'commit_growth', 'positively_homogeneous', 'fan_in_norm', 'normalise_proposal',
            'default_gammas', 'kept_bn_statistics', 'forward_mode', 'held_loss', 'search_amplitude', 'line_search',
-           'virtual_loss', 'collect_stats', 'pair_inputs_outputs', 'calibrate_grown', 'GrowthError', 'module_state',
-           'restore_modules', 'all_or_nothing', 'grow_step', 'grow_network']
+           'virtual_loss', 'collect_stats', 'pair_inputs_outputs', 'calibrate_grown', 'GrowthError', 'GrowthInputError',
+           'module_state', 'restore_modules', 'all_or_nothing', 'grow_step', 'grow_network']
 
 # %% ../nbs/11_growth.ipynb #ab1f7585
 @contextmanager
@@ -215,9 +215,19 @@ def _propose(method:GrowthMethod, sc:StatsCollector, pairs:list[LayerPair], room
     props = []
     for p, r in zip(pairs, room):
         if r == 0: props.append(None); continue
-        try: props.append(method.propose(sc.stats(p), max_neurons=r, act_slope=p.act_slope))
-        except (ValueError, RuntimeError, torch.linalg.LinAlgError) as e: skips.append(dict(pair=p.name, reason=str(e))); props.append(None)
+        try: props.append(prop := method.propose(st := sc.stats(p), max_neurons=r, act_slope=p.act_slope))
+        except (ValueError, RuntimeError, torch.linalg.LinAlgError) as e: skips.append(dict(pair=p.name, reason=str(e))); props.append(None); continue
+        if prop.n_neurons == 0: skips.append(dict(pair=p.name, reason=_why_no_neuron(st)))
     return props
+
+def _why_no_neuron(st) -> str:
+    "Why a method proposed no neuron from the statistics `st`: too few samples for the dimension (and how many to ask for), or no direction above the thresholds."
+    d = st.S2.shape[0]
+    rank = int(torch.linalg.matrix_rank(st.S2.double(), rtol=d * torch.finfo(st.S2.dtype).eps, hermitian=True))   # to the precision S₂ was summed in
+    if rank < d:
+        return (f"no neuron proposed: S₂ has rank {rank} for {d} dimensions, too few samples ({st.n} images) for the dimension; "
+                f"ask for at least {math.ceil(st.n * d / max(rank, 1)):,} statistics images (stat_images)")
+    return "no neuron proposed: no direction above the method's thresholds (the bottleneck is too small to fix)"
 
 def _todo(model:nn.Module, pairs:list[LayerPair], props:list[Proposal|None], select:Callable|None, max_params:int|None,
           budget_by:str='gain') -> list[tuple[LayerPair, Proposal]]:
@@ -265,8 +275,8 @@ def _grow_groups(model:nn.Module, todo:list[tuple[LayerPair, Proposal]], method:
 def _event_inputs(held_batches, room, n_pairs:int) -> tuple[list, list]:
     "The held batches as a list (a DataLoader, or any iterable, accepted) and the room of each pair, checked."
     held_batches = list(held_batches)
-    if not held_batches: raise ValueError("grow_step needs at least one held batch for the amplitude line search")
-    if room is not None and any(r is not None and r < 0 for r in room): raise ValueError(f"room (neurons per pair) must be ≥ 0, got {list(room)}")
+    if not held_batches: raise GrowthInputError("grow_step needs at least one held batch for the amplitude line search")
+    if room is not None and any(r is not None and r < 0 for r in room): raise GrowthInputError(f"room (neurons per pair) must be ≥ 0, got {list(room)}")
     return held_batches, list(room) if room is not None else [None] * n_pairs
 
 # %% ../nbs/11_growth.ipynb #e79f1577
@@ -274,6 +284,9 @@ SIZE_ATTRS = ('in_features', 'out_features', 'in_channels', 'out_channels', 'num
 
 class GrowthError(RuntimeError):
     "A growth event failed; the model is as it was before it."
+
+class GrowthInputError(ValueError):
+    "A growth function was called with arguments it cannot work with (nothing was done)."
 
 def module_state(model:nn.Module) -> list:
     "Every module of `model` with its own parameters and buffers (the objects themselves) and its size attributes."
@@ -292,6 +305,7 @@ def all_or_nothing(f):
     def _f(model, *args, **kwargs):
         state = module_state(model)
         try: return f(model, *args, **kwargs)
+        except GrowthInputError: raise
         except Exception as e:
             restore_modules(state)
             raise GrowthError(f"growth failed, the model is as it was before: {type(e).__name__}: {e}") from e

@@ -53,3 +53,12 @@ def test_frozen_layer_said():
     m[0].requires_grad_(False)
     ev = grow_step(m, [LayerPair(m[0], m[2], name='h')], TINY(), nn.MSELoss(), [(x, y)], [(x, y)], room=[2])
     assert ev['records'] == [] and 'frozen' in ev['skips'][0]['reason'] and 'first' in ev['skips'][0]['reason'], ev['skips']
+
+def test_too_few_samples_said():
+    "A pair whose statistics have fewer rows than dimensions and no neuron: the skip says so, with the number of images to ask for."
+    torch.manual_seed(0)
+    m = nn.Sequential(nn.Linear(64, 4), nn.ReLU(), nn.Linear(4, 2))
+    x, y = torch.randn(16, 64), torch.randn(16, 2)
+    ev = grow_step(m, [LayerPair(m[0], m[2], name='wide')], TINY(abs_threshold=1e3), nn.MSELoss(), [(x, y)], [(x, y)], room=[2])
+    [skip] = ev['skips']
+    assert ev['records'] == [] and 'rank 16 for 65 dimensions' in skip['reason'] and 'ask for at least 65 statistics images' in skip['reason'], skip
