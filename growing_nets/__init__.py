@@ -9,8 +9,8 @@ __all__ = ['get_device', 'model_device', 'seed_everything', 'count_params', 'cou
            'LayerPair', 'StatsCollector', 'PairStats', 'ConvPair', 'ConvPairFull', 'ConvLinearPair', 'Proposal',
            'GrowthMethod', 'TINY', 'GradMax', 'RandomGrowth', 'get_method', 'GrowingMLP', 'GrowingResNet',
            'resnet18_grow', 'GrowingVGG', 'GrowthPolicy', 'EveryPair', 'BestPairs', 'BottleneckThreshold', 'grow_step',
-           'grow_network', 'NewNeuronRate', 'carry_optimizer', 'GrowthCallback', 'rebuild_optimizer', 'keep_resizable',
-           'save_grown', 'load_grown', 'main_process']
+           'grow_network', 'NewNeuronRate', 'carry_optimizer', 'find_pairs', 'check_pairs', 'GrowthCallback',
+           'rebuild_optimizer', 'keep_resizable', 'save_grown', 'load_grown', 'main_process']
 
 # %% ../nbs/15_api.ipynb #f15a0004
 from .core import get_device, model_device, seed_everything, count_params, count_flops, run_distributed
@@ -26,11 +26,13 @@ from .policies import GrowthPolicy, EveryPair, BestPairs, BottleneckThreshold
 from .growth import grow_step, grow_network
 from .catch_up import NewNeuronRate
 from .optim import carry_optimizer
+from .find_pairs import find_pairs
+from .dry_run import check_pairs
 from .callback import GrowthCallback, rebuild_optimizer, keep_resizable, save_grown, load_grown, main_process
 
 _all_ = ['get_device', 'model_device', 'seed_everything', 'count_params', 'count_flops', 'run_distributed', 'synth_dls', 'digits_dls', 'cifar_dls',
           'find_cifar', 'best_update', 'expressivity_bottleneck', 'optimal_neurons', 'LayerPair', 'StatsCollector', 'PairStats',
           'ConvPair', 'ConvPairFull', 'ConvLinearPair', 'Proposal', 'GrowthMethod', 'TINY', 'GradMax', 'RandomGrowth',
           'get_method', 'GrowingMLP', 'GrowingResNet', 'resnet18_grow', 'GrowingVGG', 'GrowthPolicy', 'EveryPair', 'BestPairs',
-          'BottleneckThreshold', 'grow_step', 'grow_network', 'NewNeuronRate', 'carry_optimizer', 'GrowthCallback', 'rebuild_optimizer', 'keep_resizable',
+          'BottleneckThreshold', 'grow_step', 'grow_network', 'NewNeuronRate', 'carry_optimizer', 'find_pairs', 'check_pairs', 'GrowthCallback', 'rebuild_optimizer', 'keep_resizable',
           'save_grown', 'load_grown', 'main_process']

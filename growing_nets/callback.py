@@ -24,6 +24,7 @@ from .methods import GrowthMethod, get_method
 from .policies import GrowthPolicy, EveryPair, BestPairs, BottleneckThreshold  # re-exported: their home was this module
 from .growth import grow_step, GrowthError
 from .dry_run import check_pairs
+from .find_pairs import find_pairs
 from .catch_up import NewNeuronRate
 from .optim import pad_to
 
@@ -113,7 +114,7 @@ def _check_options(policy, stat_batches, held_batches, stat_images, held_images,
     if stat_batches < 1 or held_batches < 0: raise ValueError(f"stat_batches must be ≥ 1 and held_batches ≥ 0, got {stat_batches}, {held_batches}")
     if (stat_images is not None and stat_images < 1) or held_images < 1: raise ValueError(f"stat_images and held_images must be ≥ 1, got {stat_images}, {held_images}")
     if new_lr is not None and not isinstance(new_lr, NewNeuronRate): raise TypeError(f"new_lr must be a NewNeuronRate, got {new_lr!r}")
-    if pairs is not None and not callable(pairs): _check_pairs(pairs)
+    if pairs is not None and pairs != 'auto' and not callable(pairs): _check_pairs(pairs)
 
 # %% ../nbs/12_callback.ipynb #9ffcbcee
 class GrowthCallback(Callback):
@@ -135,7 +136,7 @@ class GrowthCallback(Callback):
                  measure_after:bool=False, # measure Ψ again after growth (a second statistics pass)
                  joint:bool=True, # one amplitude search for all pairs grown at a point, each kept if it helps (else one search per pair, in turn)
                  reduction:str|None=None, # loss reduction; read from the loss function when None
-                 pairs=None, # growable pairs, or a function of the model giving them; default `model.pairs()`
+                 pairs=None, # growable pairs, a function of the model giving them, or 'auto' (`find_pairs`); default `model.pairs()`
                  verbose:bool=False, # write one line per growth event (above the progress bar, or printed)
                  grow_after_last:bool=False, # also grow after the last epoch (or iteration) of a fit: for a fit that more training follows
                  new_lr:NewNeuronRate|None=None, # a learning rate of their own for the weights each event adds (see `NewNeuronRate`)
@@ -160,10 +161,11 @@ class GrowthCallback(Callback):
 def get_pairs(self:GrowthCallback) -> list[LayerPair]:
     "The model's growable pairs (of the module inside a distributed wrapper)."
     model = unwrap(self.learn.model)
-    if self._pairs is not None: pairs = self._pairs(model) if callable(self._pairs) else self._pairs
+    if isinstance(self._pairs, str) and self._pairs == 'auto': pairs = find_pairs(model)
+    elif self._pairs is not None: pairs = self._pairs(model) if callable(self._pairs) else self._pairs
     elif hasattr(model, 'pairs'): pairs = model.pairs()
     else: raise ValueError(f"{type(model).__name__} has nothing growable: use a growing model (GrowingMLP, ...) "
-                           "that has a `pairs()` method, or pass `pairs=` to GrowthCallback")
+                           "that has a `pairs()` method, or pass `pairs=` (or pairs='auto': found by `find_pairs`) to GrowthCallback")
     if not pairs: raise ValueError(f"{type(model).__name__} has no growable layer pair")
     return _check_pairs(list(pairs))
 

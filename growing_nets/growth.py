@@ -103,9 +103,9 @@ def forward_mode(model:nn.Module, train_bn:bool):
     "Within the block, `model` is in evaluation mode (dropout off), but for its BatchNorm layers in training mode with their running statistics kept (`train_bn`); every module's mode is restored after."
     modes = [(m, m.training) for m in model.modules()]
     model.eval()                                        # dropout, attention dropout, any randomness of training: off
-    if train_bn:
-        for m in model.modules():
-            if isinstance(m, nn.modules.batchnorm._BatchNorm): m.train()
+    for m in model.modules():
+        if train_bn and isinstance(m, nn.modules.batchnorm._BatchNorm): m.train()
+        if isinstance(m, (nn.TransformerEncoderLayer, nn.TransformerDecoderLayer)): m.training = True   # its fused inference path skips the hooks growth uses
     try:
         with kept_bn_statistics(model) if train_bn else ExitStack(): yield
     finally:
