@@ -13,7 +13,7 @@ import torch.nn.functional as F
 from torch.nn.grad import conv2d_weight
 from fastcore.basics import patch
 from .core import all_reduce_, sum_over_processes
-from .pairs import LayerPair
+from .pairs import LayerPair, grow_batchnorm, calibrate_batchnorm, _replace_param  # the second re-exported: its home was this module
 from .statistics import PairStats
 from .solver import optimal_neurons
 
@@ -21,8 +21,8 @@ from .solver import optimal_neurons
 __all__ = ['CHUNK_POSITIONS', 'POSITION_PAIRS', 'ONE', 'conv_geometry', 'unfold_patches', 'patch_rows', 'conv_rows',
            'conv_grad_rows', 'centre_tap_rows', 'offset_rows', 'ConvPair', 'ConvPairFull', 'correlations',
            'correlation_products', 'position_products', 'by_positions', 'patch_products', 'rows_products',
-           'grow_batchnorm', 'conv_kernels', 'add_out_channels', 'add_in_channels', 'full_scheme_input',
-           'full_scheme_neurons', 'ConvLinearPair', 'calibrate_new_channels']
+           'conv_kernels', 'add_out_channels', 'add_in_channels', 'full_scheme_input', 'full_scheme_neurons',
+           'ConvLinearPair', 'calibrate_new_channels']
 
 # %% ../nbs/07_conv.ipynb #060657b7
 def _two(v) -> tuple[int, int]:
@@ -325,25 +325,6 @@ def cross_sums(self:ConvPair, xf:torch.Tensor, xs:torch.Tensor, v:torch.Tensor) 
 @patch
 def shortcuts(self:ConvPairFull, x:torch.Tensor, g) -> bool: return False   # B_{l-2} by offset: rows
 
-# %% ../nbs/07_conv.ipynb #8ba7a0c0
-def _replace_param(module:nn.Module, name:str, value:torch.Tensor):
-    "Set `module.name` to a new Parameter holding `value` (keeping requires_grad)."
-    old = getattr(module, name)
-    setattr(module, name, nn.Parameter(value.detach().contiguous(), requires_grad=old.requires_grad))
-
-def grow_batchnorm(bn:nn.BatchNorm2d, # the BatchNorm to extend
-                   n_new:int, # number of channels added
-                  ) -> nn.BatchNorm2d:
-    "Append `n_new` channels that are the identity in evaluation mode: running mean 0, running variance 1−ε, weight 1, bias 0."
-    if bn.affine:
-        _replace_param(bn, 'weight', torch.cat([bn.weight.detach(), bn.weight.new_ones(n_new)]))
-        _replace_param(bn, 'bias', torch.cat([bn.bias.detach(), bn.bias.new_zeros(n_new)]))
-    if bn.track_running_stats:
-        bn.running_mean = torch.cat([bn.running_mean, bn.running_mean.new_zeros(n_new)])
-        bn.running_var = torch.cat([bn.running_var, bn.running_var.new_full((n_new,), 1 - bn.eps)])
-    bn.num_features += n_new
-    return bn
-
 # %% ../nbs/07_conv.ipynb #d45e5ec6
 def _pad_rows(t:torch.Tensor, n:int) -> torch.Tensor:
     "Zero-pad the first dimension of `t` to `n`."
@@ -496,17 +477,11 @@ def calibrate_new_channels(pair:ConvPair|ConvLinearPair, # a grown pair with a B
                            n_new:int, # the last `n_new` channels are calibrated
                           ):
     "Set the BatchNorm of the last `n_new` channels so that they are the identity in training mode on `x` (and still exactly in evaluation mode)."
-    bn = pair.bn
-    if bn is None or n_new == 0: return
-    if not (bn.affine and bn.track_running_stats): raise ValueError("calibration needs an affine BatchNorm with running statistics")
+    if pair.bn is None or n_new == 0: return
     conv = pair.first
     _, s, p, d = conv_geometry(conv)
     z = F.conv2d(x, conv.weight[-n_new:], None if conv.bias is None else conv.bias[-n_new:], s, p, d)
-    n, s1, s2 = len(z) * z.shape[2] * z.shape[3], z.double().sum((0, 2, 3)), (z.double()**2).sum((0, 2, 3))
-    all_reduce_(s1, s2); n = sum_over_processes(n)[0]     # the moments over every process's batch
-    m, v = (s1 / n).to(z), (s2 / n - (s1 / n)**2).clamp_min(0).to(z)
-    bn.running_mean[-n_new:] = m; bn.running_var[-n_new:] = v
-    bn.weight[-n_new:] = (v + bn.eps).sqrt(); bn.bias[-n_new:] = m
+    calibrate_batchnorm(pair.bn, z.permute(0, 2, 3, 1).reshape(-1, n_new))   # one row per image and position
 
 @patch
 def calibrate(self:ConvPair|ConvLinearPair, x:torch.Tensor, n_new:int):

@@ -30,7 +30,7 @@ def _kind(node:torch.fx.Node, modules:dict) -> tuple[str, object]:
         m = modules[node.target]
         if isinstance(m, nn.Linear): return 'linear', m
         if isinstance(m, nn.Conv2d): return 'conv', m
-        if isinstance(m, nn.BatchNorm2d): return 'bn', m
+        if isinstance(m, (nn.BatchNorm1d, nn.BatchNorm2d)): return 'bn', m
         if type(m) in _ACT_MODULES: return 'act', _ACT_MODULES[type(m)](m)
         if isinstance(m, (nn.Dropout, nn.Dropout2d, nn.Identity)): return 'drop', m
         if isinstance(m, nn.AdaptiveAvgPool2d) and m.output_size in (1, (1, 1)): return 'pool', m
@@ -57,7 +57,7 @@ def _follow(node:torch.fx.Node, modules:dict):
         if len(cur.users) != 1: return None                    # the output goes elsewhere too (a residual, a second branch)
         cur = next(iter(cur.users))
         kind, detail = _kind(cur, modules)
-        if kind == 'bn' and first_kind == 'conv' and bn is None and act is None and not pooled: bn = detail
+        if kind == 'bn' and isinstance(detail, nn.BatchNorm2d if first_kind == 'conv' else nn.BatchNorm1d) and bn is None and act is None and not pooled: bn = detail
         elif kind == 'act' and act is None and not pooled: act = detail
         elif kind == 'drop': continue
         elif kind == 'pool' and first_kind == 'conv' and not pooled: pooled, flat = True, detail == 'flat'
@@ -79,7 +79,7 @@ def find_pairs(model:nn.Module) -> list[LayerPair]:
         second, bn, act, pooled = found
         (act, slope), first = act or ((lambda z: z), 1.0), modules[node.target]
         try:
-            if isinstance(first, nn.Linear): pairs.append(LayerPair(first, second, act, node.target, slope))
+            if isinstance(first, nn.Linear): pairs.append(LayerPair(first, second, act, node.target, slope, bn=bn))
             elif pooled: pairs.append(ConvLinearPair(first, second, act, node.target, slope, bn=bn))
             else: pairs.append(ConvPair(first, second, act, node.target, slope, bn=bn))
         except (ValueError, TypeError): continue                 # a geometry the pair classes do not handle (an even kernel, groups)

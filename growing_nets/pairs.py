@@ -8,10 +8,12 @@ from dataclasses import dataclass
 from typing import Callable
 import torch
 from torch import nn
+import torch.nn.functional as F
 from fastcore.basics import patch
+from .core import all_reduce_, sum_over_processes
 
 # %% auto #0
-__all__ = ['layer_rows', 'grad_rows', 'LayerPair', 'grow_linear_pair']
+__all__ = ['layer_rows', 'grad_rows', 'grow_batchnorm', 'LayerPair', 'grow_linear_pair', 'calibrate_batchnorm']
 
 # %% ../nbs/05_pairs.ipynb #3aef4cda
 def _with_bias_column(x:torch.Tensor, bias:bool) -> torch.Tensor:
@@ -27,6 +29,25 @@ def grad_rows(layer:nn.Module, g:torch.Tensor) -> torch.Tensor:
     if isinstance(layer, nn.Linear): return g.reshape(-1, g.shape[-1])
     raise TypeError(f"growth statistics are not implemented for {type(layer).__name__} layers")
 
+# %% ../nbs/05_pairs.ipynb #197663f1
+def _replace_param(module:nn.Module, name:str, value:torch.Tensor):
+    "Set `module.name` to a new Parameter holding `value` (keeping requires_grad)."
+    old = getattr(module, name)
+    setattr(module, name, nn.Parameter(value.detach().contiguous(), requires_grad=old.requires_grad))
+
+def grow_batchnorm(bn:nn.modules.batchnorm._BatchNorm, # the BatchNorm (1d or 2d) to extend
+                   n_new:int, # number of channels added
+                  ) -> nn.modules.batchnorm._BatchNorm:
+    "Append `n_new` features (channels) that are the identity in evaluation mode: running mean 0, running variance 1−ε, weight 1, bias 0."
+    if bn.affine:
+        _replace_param(bn, 'weight', torch.cat([bn.weight.detach(), bn.weight.new_ones(n_new)]))
+        _replace_param(bn, 'bias', torch.cat([bn.bias.detach(), bn.bias.new_zeros(n_new)]))
+    if bn.track_running_stats:
+        bn.running_mean = torch.cat([bn.running_mean, bn.running_mean.new_zeros(n_new)])
+        bn.running_var = torch.cat([bn.running_var, bn.running_var.new_full((n_new,), 1 - bn.eps)])
+    bn.num_features += n_new
+    return bn
+
 # %% ../nbs/05_pairs.ipynb #495dcbb4
 @dataclass(eq=False)
 class LayerPair:
@@ -36,6 +57,7 @@ class LayerPair:
     act: Callable = torch.relu  # σ applied to `first`'s output
     name: str = ''
     act_slope: float = 0.5      # effective slope of σ in the first-order prediction (ReLU: ½, since about half of a new neuron's inputs pass)
+    bn: nn.Module|None = None   # a BatchNorm1d over the first layer's outputs, before `act`, grown with the neurons
 
     # B_{l-2} are the first layer's own input rows: its S is shared with a pair where it is the second layer
     first_rows_are_layer_rows = True
@@ -55,11 +77,13 @@ class LayerPair:
                                                               "ConvPair joins two convolutions, ConvLinearPair a convolution and a linear layer")
         if self.first.out_features != self.second.in_features:
             raise ValueError(f"{self}: the first layer has {self.first.out_features} outputs but the second {self.second.in_features} inputs")
+        if self.bn is not None and not (isinstance(self.bn, nn.BatchNorm1d) and self.bn.num_features == self.first.out_features):
+            raise ValueError(f"{self}: bn must be a BatchNorm1d over the first layer's {self.first.out_features} outputs, got {self.bn}")
 
     @property
     def normalised(self) -> bool:
         "Whether a normalisation layer between the two layers grows with the neurons (their entries there need `calibrate`)."
-        return False
+        return self.bn is not None
     def n_samples(self, x:torch.Tensor) -> int:
         "Number of samples (images, not positions) in the first layer's input `x`."
         return x.shape[0]
@@ -138,8 +162,10 @@ def update_output(self:LayerPair, x:torch.Tensor, dW:torch.Tensor, out_shape) ->
 
 @patch
 def grow(self:LayerPair, alpha:torch.Tensor, omega:torch.Tensor, dW:torch.Tensor|None=None) -> list[nn.Parameter]:
-    "Add the neurons (fan-ins `alpha`, fan-outs `omega`, already scaled) and the update `dW`; returns the new Parameters."
-    return grow_linear_pair(self, alpha, omega, dW)
+    "Add the neurons (fan-ins `alpha`, fan-outs `omega`, already scaled) and the update `dW`, and their BatchNorm entries; returns the new Parameters."
+    params = grow_linear_pair(self, alpha, omega, dW)
+    if self.bn is None: return params
+    return params + list(grow_batchnorm(self.bn, alpha.shape[0]).parameters(recurse=False))
 
 @patch(as_prop=True)
 def width(self:LayerPair) -> int:
@@ -152,6 +178,22 @@ def params_per_neuron(self:LayerPair) -> int:
     w1, w2 = self.first.weight, self.second.weight
     return w1[0].numel() + (self.first.bias is not None) + w2[:, 0].numel() + 2 * self.normalised
 
+@torch.no_grad()
+def calibrate_batchnorm(bn:nn.modules.batchnorm._BatchNorm, # a grown BatchNorm
+                        z:torch.Tensor, # the new features' inputs to it, one row per sample (and position), (rows, n_new)
+                       ):
+    "Set the last `z.shape[1]` entries of `bn` so that they are the identity in training mode on `z` (and exactly in evaluation mode)."
+    if not (bn.affine and bn.track_running_stats): raise ValueError("calibration needs an affine BatchNorm with running statistics")
+    n_new, z = z.shape[1], z.double()
+    s1, s2 = z.sum(0), (z**2).sum(0)
+    all_reduce_(s1, s2); n = sum_over_processes(len(z))[0]     # the moments over every process's batch
+    m, v = s1 / n, (s2 / n - (s1 / n)**2).clamp_min(0)
+    bn.running_mean[-n_new:] = m.to(bn.running_mean); bn.running_var[-n_new:] = v.to(bn.running_var)
+    bn.weight[-n_new:] = (v + bn.eps).sqrt().to(bn.weight); bn.bias[-n_new:] = m.to(bn.bias)
+
 @patch
 def calibrate(self:LayerPair, x:torch.Tensor, n_new:int):
-    "Set the normalisation of the last `n_new` neurons from `x`, a batch of the first layer's input (dense pairs have none: nothing to do)."
+    "Set the BatchNorm entries of the last `n_new` neurons from `x`, a batch of the first layer's input (`calibrate_batchnorm`); nothing without a BatchNorm."
+    if self.bn is None or n_new == 0: return
+    l = self.first
+    calibrate_batchnorm(self.bn, F.linear(x, l.weight[-n_new:], None if l.bias is None else l.bias[-n_new:]).reshape(-1, n_new))
