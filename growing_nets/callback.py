@@ -273,7 +273,8 @@ def _progress(self:GrowthCallback, msg:str):
 @patch
 def _skip(self:GrowthCallback, pair:str, reason:str):
     self.skips.append(dict(epoch=self.learn.epoch, iter=self.learn.train_iter, pair=pair, reason=reason))
-    warnings.warn(f"growth of {pair} skipped at epoch {self.learn.epoch}: {reason}")
+    warnings.warn(msg := f"growth of {pair} skipped at epoch {self.learn.epoch}: {reason}")
+    if self.verbose and main_process(): self._write(msg)
 
 # %% ../nbs/12_callback.ipynb #0f9ccd68
 @patch

@@ -13,7 +13,7 @@ from .methods import Proposal
 from .growth import collect_stats, virtual_growth, commit_growth, calibrate_grown, forward_mode, fan_in_norm
 
 # %% auto #0
-__all__ = ['check_pair', 'check_pairs']
+__all__ = ['modules_between', 'check_pair', 'check_pairs']
 
 # %% ../nbs/11c_dry_run.ipynb #38635f3d
 def _trial_proposal(pair:LayerPair, shape:tuple[int, int], k:int=3, seed:int=0) -> Proposal:
@@ -31,6 +31,27 @@ def _grown_output(model:nn.Module, pair:LayerPair, prop:Proposal, gamma:float, x
     calibrate_grown(model, [(pair, prop.n_neurons)], x)
     with torch.no_grad(), forward_mode(model, train_bn=False): return model(x)
 
+# %% ../nbs/11c_dry_run.ipynb #3b5737a0
+def modules_between(model:nn.Module, pair:LayerPair, x:torch.Tensor) -> list[str]:
+    "The modules without children that `model` runs on `x` after the pair's first layer and before its second, as 'name (Type)'."
+    order, names = [], {id(m): n for n, m in model.named_modules()}
+    hooks = [m.register_forward_hook(lambda m, i, o: order.append(m)) for m in model.modules() if not list(m.children())]
+    try:
+        with torch.no_grad(), forward_mode(model, train_bn=False): model(x)
+    finally:
+        for h in hooks: h.remove()
+    ids = [id(m) for m in order]
+    if id(pair.first) not in ids: return []
+    a = ids.index(id(pair.first))
+    b = next((k for k in range(a + 1, len(ids)) if ids[k] == id(pair.second)), None)
+    return [f"{names[id(m)]} ({type(m).__name__})" for m in order[a + 1:b]] if b is not None else []
+
+def _where(model:nn.Module, pair:LayerPair, x:torch.Tensor) -> str:
+    "What lies between the pair's layers, for a message."
+    try: between = modules_between(model, pair, x)
+    except Exception: return ""
+    return f" (between its layers the model runs: {', '.join(between)})" if between else ""
+
 # %% ../nbs/11c_dry_run.ipynb #f2468c07
 def check_pair(model:nn.Module, pair:LayerPair, batch:tuple, loss_func:Callable, reduction:str='mean', rtol:float=1e-3) -> str|None:
     "What is wrong with growing `pair` of `model` (tried on copies, on `batch`), or None when it grows as it computes."
@@ -40,8 +61,8 @@ def check_pair(model:nn.Module, pair:LayerPair, batch:tuple, loss_func:Callable,
     try: st = collect_stats(m1, [p1], loss_func, [(x, y)], reduction).stats(p1)
     except ValueError as e:
         if 'no statistics were collected' in str(e): return None      # a frozen layer: the growth event skips it, saying why
-        return f"{name}: its statistics cannot be collected ({e})"
-    except RuntimeError as e: return f"{name}: its statistics cannot be collected ({e}); is the pair two consecutive layers of the model?"
+        return f"{name}: its statistics cannot be collected ({e}){_where(model, pair, x)}"
+    except RuntimeError as e: return f"{name}: its statistics cannot be collected ({e}){_where(model, pair, x)}; is the pair two consecutive layers of the model?"
     prop = _trial_proposal(p1, tuple(st.M2.shape))
     with torch.no_grad(), forward_mode(m1, train_bn=False):      # BatchNorm from its running statistics: a calibrated channel is exactly the identity
         y0 = m1(x)
@@ -50,16 +71,16 @@ def check_pair(model:nn.Module, pair:LayerPair, batch:tuple, loss_func:Callable,
     try: y00, y1 = _grown_output(m0, p0, prop, 0.0, x), _grown_output(m1, p1, prop, 1.0, x)
     except (RuntimeError, ValueError) as e:
         return (f"{name}: the model does not run once the pair has grown ({type(e).__name__}: {str(e).splitlines()[0]}): something between its layers "
-                "does not grow with them (a norm, a pooling), or the pair joins layers that are not consecutive; leave it out of `pairs`")
+                f"does not grow with them (a norm, a pooling), or the pair joins layers that are not consecutive{_where(model, pair, x)}; leave it out of `pairs`")
     scale = float(y0.abs().max()) + 1e-12
     if float((y00 - y0).abs().max()) > rtol * scale:
         return (f"{name}: a neuron added at amplitude 0 changes the output by {float((y00 - y0).abs().max()):.2g}: something between the layers "
-                "depends on the number of neurons (a LayerNorm or GroupNorm over them?); leave the pair out of `pairs`")
+                f"depends on the number of neurons (a LayerNorm or GroupNorm over them?){_where(model, pair, x)}; leave the pair out of `pairs`")
     effect, err = float((yv - y0).abs().max()), float((y1 - yv).abs().max())
     if effect > 1e-6 * scale and err > rtol * effect:
         act = getattr(p1.act, '__name__', type(p1.act).__name__)
         return (f"{name}: the grown model differs from the one the line search evaluates by {err:.2g} (the new neurons' effect: {effect:.2g}): "
-                f"the pair computes act={act} straight into its second layer; give it the model's activation (act=) or leave it out of `pairs`")
+                f"the pair computes act={act} straight into its second layer{_where(model, pair, x)}; give it the model's activation (act=) or leave it out of `pairs`")
     return None
 
 def check_pairs(model:nn.Module, pairs:list[LayerPair], batch:tuple, loss_func:Callable, reduction:str='mean', rtol:float=1e-3) -> list[str]:

@@ -178,7 +178,7 @@ def params_per_neuron(self:LayerPair) -> int:
     w1, w2 = self.first.weight, self.second.weight
     return w1[0].numel() + (self.first.bias is not None) + w2[:, 0].numel() + 2 * self.normalised
 
-# %% ../nbs/05_pairs.ipynb #f485e736
+# %% ../nbs/05_pairs.ipynb #8eb193e9
 @torch.no_grad()
 def calibrate_batchnorm(bn:nn.modules.batchnorm._BatchNorm, # a grown BatchNorm
                         z:torch.Tensor, # the new features' inputs to it, one row per sample (and position), (rows, n_new)
