@@ -32,7 +32,7 @@ __all__ = ['PRESETS', 'GROWTH_OPTIONS', 'METHODS', 'DATASETS', 'MODELS', 'POLICI
            'RUN_FILES', 'CONFIG_IGNORED', 'check_config', 'make_model', 'target_widths', 'make_dls', 'check_data',
            'fraction', 'describe', 'make_learner', 'FlopsMeter', 'growth_callback', 'epoch_metrics', 'run_meta',
            'run_one', 'training_figure', 'widths_figure', 'write_report', 'prepare_out', 'run_experiment',
-           'config_differences', 'summarize_runs', 'compare_runs']
+           'run_in_folder', 'config_differences', 'summarize_runs', 'compare_runs']
 
 # %% ../nbs/13_experiment.ipynb #90ca92ad
 PRESETS = {
@@ -333,6 +333,25 @@ def run_experiment(cfg:dict, # a checked configuration
     hist.to_csv(outp / 'growth_history.csv', index=False)
     results.to_csv(outp / 'results.csv', index=False)
     return results, hist, write_report(outp, results, hist, cfg)
+
+# %% ../nbs/13_experiment.ipynb #1bb8fead
+def run_in_folder(cfg:dict, # a checked configuration
+                  method:str, # 'tiny', 'gradmax', 'random' or 'fixed'
+                  out:str|Path, # the run's own folder
+                  name:str|None=None, # the run's name in `results.csv` (default: `method`)
+                 ) -> dict|None:
+    "One run of an experiment script in a folder of its own: skipped when finished (`results.csv`), resumed when interrupted; returns its summary."
+    out, name = Path(out), name or method
+    if (out / 'results.csv').exists(): print(f'done already: {out}', flush=True); return None
+    out.mkdir(parents=True, exist_ok=True)
+    t0 = time.perf_counter()
+    summary, records = run_one(cfg, method, out, show_progress=False, resume=True)   # a run killed before goes on from its last epoch
+    pd.DataFrame(records, columns=HISTORY_COLS).to_csv(out / 'growth_history.csv', index=False)
+    (out / 'config.json').write_text(json.dumps(cfg, indent=1, default=str))
+    pd.DataFrame([dict(summary, run=name, method=method, seed=cfg['seed'])]).to_csv(out / 'results.csv', index=False)   # written last: the run is done
+    print(f"{name} seed {cfg['seed']}: accuracy {summary['accuracy']:.4f}, {summary['params']:,} parameters, widths {summary['widths']}, "
+          f"{time.perf_counter() - t0:.0f} s (growth {summary['growth_seconds']:.0f} s)", flush=True)
+    return summary
 
 # %% ../nbs/13_experiment.ipynb #e3a1c011
 CONFIG_IGNORED = ('seed', 'methods', 'device', 'data')  # what may differ between runs compared together

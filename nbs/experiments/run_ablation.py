@@ -6,10 +6,9 @@ spent growing), `early` a point every 1/64 of training during its first 10/64 (a
 One folder per scale, seed and variant, skipped when already done (the script can be stopped and started again).
 
 Usage: python nbs/experiments/run_ablation.py [--seeds 0 1 2] [--only NAME ...] [--scale mid|smoke]"""
-import argparse, json, time
+import argparse
 from pathlib import Path
-import pandas as pd
-from growing_nets.experiment import PRESETS, HISTORY_COLS, check_config, run_one
+from growing_nets.experiment import PRESETS, check_config, run_in_folder
 
 HERE = Path(__file__).resolve().parent
 SCALES = {'mid': dict(n_train=25000, n_valid=None, epochs=10),
@@ -35,16 +34,8 @@ def config(seed:int, name:str, scale:str='mid') -> dict:
 
 def run(seed:int, name:str, scale:str='mid'):
     out = HERE / 'ablation' / scale / f'seed{seed}' / name
-    if (out / 'results.csv').exists(): print(f'done already: {out}', flush=True); return
-    out.mkdir(parents=True, exist_ok=True)
     cfg, method = config(seed, name, scale), VARIANTS[name][0]
-    t0 = time.perf_counter()
-    summary, records = run_one(cfg, method, out, show_progress=False, resume=True)
-    pd.DataFrame(records, columns=HISTORY_COLS).to_csv(out / 'growth_history.csv', index=False)
-    (out / 'config.json').write_text(json.dumps(cfg, indent=1, default=str))
-    pd.DataFrame([dict(summary, run=name, method=method, seed=seed)]).to_csv(out / 'results.csv', index=False)   # written last
-    print(f"{name} seed {seed}: accuracy {summary['accuracy']:.4f}, {summary['params']:,} parameters, widths {summary['widths']}, "
-          f"{time.perf_counter() - t0:.0f} s (growth {summary['growth_seconds']:.0f} s)", flush=True)
+    run_in_folder(cfg, method, out, name)
 
 if __name__ == '__main__':
     ap = argparse.ArgumentParser()

@@ -6,10 +6,9 @@ same increments (its start width per pass) until the budget is spent. One folder
 started again; a run cut short starts over).
 
 Usage: python nbs/experiments/run_cifar10.py [--seeds 0 1 2] [--only NAME ...] [--scale cpu|smoke] [--schedule late|early]"""
-import argparse, json, time
+import argparse
 from pathlib import Path
-import pandas as pd
-from growing_nets.experiment import PRESETS, HISTORY_COLS, check_config, run_one, make_model
+from growing_nets.experiment import PRESETS, check_config, run_in_folder, make_model
 from growing_nets.core import count_params
 
 HERE = Path(__file__).resolve().parent
@@ -34,16 +33,8 @@ def config(seed:int, name:str, scale:str='cpu', schedule:str='late') -> dict:
 
 def run(seed:int, name:str, scale:str='cpu', schedule:str='late'):
     out = HERE / 'cifar10' / (scale if schedule == 'late' else f'{scale}_{schedule}') / f'seed{seed}' / name
-    if (out / 'results.csv').exists(): print(f'done already: {out}', flush=True); return
-    out.mkdir(parents=True, exist_ok=True)
     cfg, method = config(seed, name, scale, schedule), VARIANTS[name][0]
-    t0 = time.perf_counter()
-    summary, records = run_one(cfg, method, out, show_progress=False, resume=True)   # a run killed before goes on from its last epoch
-    pd.DataFrame(records, columns=HISTORY_COLS).to_csv(out / 'growth_history.csv', index=False)
-    (out / 'config.json').write_text(json.dumps(cfg, indent=1, default=str))
-    pd.DataFrame([dict(summary, run=name, method=method, seed=seed)]).to_csv(out / 'results.csv', index=False)   # written last: the run is done
-    print(f"{name} seed {seed}: accuracy {summary['accuracy']:.4f}, {summary['params']:,} parameters, "
-          f"{time.perf_counter() - t0:.0f} s (growth {summary['growth_seconds']:.0f} s)", flush=True)
+    run_in_folder(cfg, method, out, name)
 
 if __name__ == '__main__':
     ap = argparse.ArgumentParser()
