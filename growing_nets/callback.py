@@ -262,6 +262,7 @@ def _valid_batches(self:GrowthCallback) -> list|None:
     if self._valid is None: self._valid = _take_images(self.learn.dls.valid, self.valid_images)
     return self._valid
 
+# %% ../nbs/12_callback.ipynb #cef5d116
 @patch
 def _progress(self:GrowthCallback, msg:str):
     "Show what the growth phase does in fastai's progress bar."

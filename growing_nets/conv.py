@@ -4,63 +4,21 @@
 
 # %% ../nbs/07_conv.ipynb #82e4d90d
 from __future__ import annotations
-import functools, warnings
 from dataclasses import dataclass
-from typing import Callable
 import torch
 from torch import nn
 import torch.nn.functional as F
-from torch.nn.grad import conv2d_weight
 from fastcore.basics import patch
-from .core import all_reduce_, sum_over_processes
 from .pairs import LayerPair, grow_batchnorm, calibrate_batchnorm, _replace_param  # the second re-exported: its home was this module
 from .statistics import PairStats
+from .patches import conv_geometry, unfold_patches, patch_rows, rows_products, by_positions, _tap_list, ONE
+from .patches import patch_products, correlation_products, position_products, correlations  # re-exported: their home was this module
 from .solver import optimal_neurons
 
 # %% auto #0
-__all__ = ['CHUNK_POSITIONS', 'POSITION_PAIRS', 'ONE', 'conv_geometry', 'unfold_patches', 'patch_rows', 'conv_rows',
-           'conv_grad_rows', 'centre_tap_rows', 'offset_rows', 'ConvPair', 'ConvPairFull', 'correlations',
-           'correlation_products', 'position_products', 'by_positions', 'patch_products', 'rows_products',
-           'conv_kernels', 'add_out_channels', 'add_in_channels', 'full_scheme_input', 'full_scheme_neurons',
-           'ConvLinearPair', 'calibrate_new_channels']
-
-# %% ../nbs/07_conv.ipynb #060657b7
-def _two(v) -> tuple[int, int]:
-    "An int or a pair, as a pair of ints."
-    return (int(v), int(v)) if isinstance(v, int) else tuple(int(u) for u in v)
-
-def conv_geometry(conv:nn.Conv2d) -> tuple[tuple[int, int], tuple[int, int], tuple[int, int], tuple[int, int]]:
-    "`(kernel_size, stride, padding, dilation)` of a 2-d convolution, each as (height, width)."
-    if not isinstance(conv, nn.Conv2d): raise TypeError(f"expected an nn.Conv2d, got {type(conv).__name__}")
-    if conv.groups != 1: raise NotImplementedError(f"grouped convolutions (groups={conv.groups}) are not supported")
-    if conv.padding_mode != 'zeros': raise NotImplementedError(f"padding_mode={conv.padding_mode!r} is not supported: only zero padding")
-    k, s, d, p = _two(conv.kernel_size), _two(conv.stride), _two(conv.dilation), conv.padding
-    if p == 'valid': p = (0, 0)
-    elif p == 'same':
-        total = [di * (ki - 1) for ki, di in zip(k, d)]
-        if any(t % 2 for t in total): raise NotImplementedError("padding='same' with an even receptive field pads unevenly: not supported")
-        p = tuple(t // 2 for t in total)
-    return k, s, _two(p), d
-
-# %% ../nbs/07_conv.ipynb #821ec3e4
-def unfold_patches(x:torch.Tensor, # images (n, C, H, W)
-                   kernel_size, stride=1, padding=0, dilation=1, # geometry: ints or (height, width) pairs
-                   bias:bool=False, # append a constant channel of ones (the bias column)
-                  ) -> torch.Tensor:
-    "Patches of `x` as a channel-major (C·kh·kw [+1], n, H_out, W_out) tensor, in `F.unfold`'s (C, kh, kw) order."
-    (kh, kw), (sh, sw), (ph, pw), (dh, dw) = map(_two, (kernel_size, stride, padding, dilation))
-    n, C = x.shape[:2]
-    xp = F.pad(x, (pw, pw, ph, ph)) if ph or pw else x
-    u = xp.unfold(2, dh * (kh - 1) + 1, sh).unfold(3, dw * (kw - 1) + 1, sw)[..., ::dh, ::dw]   # (n, C, Ho, Wo, kh, kw), a view
-    Ho, Wo, D = u.shape[2], u.shape[3], C * kh * kw
-    out = x.new_empty(D + int(bias), n, Ho, Wo)
-    out[:D].view(C, kh, kw, n, Ho, Wo).copy_(u.permute(1, 4, 5, 0, 2, 3))
-    if bias: out[D].fill_(1)
-    return out
-
-def patch_rows(patches:torch.Tensor) -> torch.Tensor:
-    "Rows (n·L, D) of channel-major patches (D, n, H, W): one row per image and position (a transposed view, no copy)."
-    return patches.reshape(patches.shape[0], -1).T
+__all__ = ['conv_rows', 'conv_grad_rows', 'centre_tap_rows', 'offset_rows', 'ConvPair', 'ConvPairFull', 'conv_kernels',
+           'add_out_channels', 'add_in_channels', 'full_scheme_input', 'full_scheme_neurons', 'ConvLinearPair',
+           'calibrate_new_channels']
 
 # %% ../nbs/07_conv.ipynb #843fe284
 def conv_rows(conv:nn.Conv2d, x:torch.Tensor) -> torch.Tensor:
@@ -140,149 +98,6 @@ class ConvPairFull(ConvPair):
     def _check_scheme(self): pass
     def first_rows(self, x:torch.Tensor) -> torch.Tensor: return offset_rows(self.patches(x), self.second)
     first_rows_are_layer_rows = False
-
-# %% ../nbs/07_conv.ipynb #f17a0002
-CHUNK_POSITIONS = 8192   # positions summed by one convolution call: float32 correlations over a whole batch lose ~20× more than matmul
-
-def _taps(k:int, s:int, p:int, d:int, size:int) -> tuple[int, list[tuple[int, int]]]:
-    "Along one axis: the output length, and each kernel tap's phase r and shift α (input position s·u + d·i − p = s·(u + α) + r)."
-    return (size + 2 * p - d * (k - 1) - 1) // s + 1, [((d * i - p) % s, (d * i - p) // s) for i in range(k)]
-
-def _extended(y:torch.Tensor, lo:tuple[int, int], hi:tuple[int, int], size:tuple[int, int]) -> torch.Tensor:
-    "`e` with e[t] = y[t + lo] (zero outside `y`), `size` + hi − lo long on each axis: `y` read at every shift of the window."
-    n, C, Hy, Wy = y.shape
-    e = y.new_zeros(n, C, size[0] + hi[0] - lo[0], size[1] + hi[1] - lo[1])
-    (a0, a1), (b0, b1) = ((max(0, -l), min(e.shape[2 + i], (Hy, Wy)[i] - l)) for i, l in enumerate(lo))
-    if a1 > a0 and b1 > b0: e[:, :, a0:a1, b0:b1] = y[:, :, a0 + lo[0]:a1 + lo[0], b0 + lo[1]:b1 + lo[1]]
-    return e
-
-def correlations(x:torch.Tensor, # images (n, Cx, H, W)
-                 y:torch.Tensor, # images (n, Cy, Hy, Wy), zero outside
-                 lo:tuple[int, int], hi:tuple[int, int], # the window of shifts δ, per axis
-                 same:bool=False, # y is x and lo = −hi: over the whole image, the correlation at −δ is that at δ transposed
-                ) -> Callable[[int, int, int, int], torch.Tensor]:
-    "`band(r0, r1, c0, c1)`: Σ over images and u in rows [r0, r1), columns [c0, c1) of x(u) y(u + δ)ᵀ, as (Cx, Cy, δ_h, δ_w); each band computed once."
-    D, (H, W) = (hi[0] - lo[0] + 1, hi[1] - lo[1] + 1), x.shape[2:]
-    e = _extended(y, lo, hi, x.shape[2:])
-    def shifts(r0, r1, c0, c1, t0, d0):                                  # the shifts of window rows t0 … t0 + d0 − 1
-        step = max(1, CHUNK_POSITIONS // ((r1 - r0) * (c1 - c0)))       # images per call: float32 sums stay short
-        return sum(conv2d_weight(e[i:i + step, :, r0 + t0:r1 + t0 + d0 - 1, c0:c1 + D[1] - 1], (x.shape[1], y.shape[1], d0, D[1]), x[i:i + step, :, r0:r1, c0:c1])
-                   for i in range(0, len(x), step))
-    @functools.cache
-    def band(r0, r1, c0, c1):
-        if not (same and (r0, r1, c0, c1) == (0, H, 0, W)): return shifts(r0, r1, c0, c1, 0, D[0])
-        U = shifts(0, H, 0, W, hi[0], hi[0] + 1)                          # δ_h ≥ 0 only
-        return torch.cat([U[:, :, 1:].flip(2, 3).transpose(0, 1), U], 2)
-    return band
-
-def _outside(a:int, n_out:int, size:int) -> list[tuple[int, int]]:
-    "The bands of u ∈ [0, size) outside [a, a + n_out): where a tap at shift `a` reads no output position."
-    return [(r0, r1) for r0, r1 in ((0, min(a, size)), (max(a + n_out, 0), size)) if r1 > r0]
-
-# %% ../nbs/07_conv.ipynb #f17a0003
-def _tap_list(g, shape) -> tuple[tuple[int, int], list]:
-    "Output size of geometry `g` = (kernel, stride, padding, dilation) on images of `shape`, and its taps: (flat index, phase, shift)."
-    (Ho, th), (Wo, tw) = (_taps(g[0][a], g[1][a], g[2][a], g[3][a], shape[2 + a]) for a in range(2))
-    return (Ho, Wo), [(ih * len(tw) + iw, (rh, rw), (ah, aw)) for ih, (rh, ah) in enumerate(th) for iw, (rw, aw) in enumerate(tw)]
-
-def _tap_lists(x:torch.Tensor, gx, y:torch.Tensor, gy) -> tuple[tuple[int, int], list, list]:
-    "The common output size of geometries `gx` on `x` and `gy` on `y`, and the taps of each; an error if the sizes differ."
-    (out, xt), (out_y, yt) = _tap_list(gx, x.shape), _tap_list(gy, y.shape)
-    if out != out_y: raise ValueError(f"the two geometries give different output sizes: {out} and {out_y}")
-    return out, xt, yt
-
-def correlation_products(x:torch.Tensor, gx, # images (n, Cx, H, W) and their patch geometry: (kernel, stride, padding, dilation) pairs
-                         y:torch.Tensor, gy, # images and geometry giving the same output positions
-                        ) -> torch.Tensor:
-    "B_xᵀB_y for the rows of `unfold_patches(x, *gx)` and `unfold_patches(y, *gy)`, (Cx·kh·kw, Cy·kh'·kw'), from windowed correlations."
-    out, xt, yt = _tap_lists(x, gx, y, gy)
-    res = x.new_zeros(x.shape[1], len(xt), y.shape[1], len(yt))
-    for P in sorted({t[1] for t in xt}):
-        xP, XI = x[:, :, P[0]::gx[1][0], P[1]::gx[1][1]], [t for t in xt if t[1] == P]
-        if xP.numel() == 0: continue                                     # taps that read only the padding
-        for Q in sorted({t[1] for t in yt}):
-            YJ = [t for t in yt if t[1] == Q]
-            lo = tuple(min(t[2][a] for t in YJ) - max(t[2][a] for t in XI) for a in range(2))   # the window of shifts β − α
-            hi = tuple(max(t[2][a] for t in YJ) - min(t[2][a] for t in XI) for a in range(2))
-            band, (H, W) = correlations(xP, y[:, :, Q[0]::gy[1][0], Q[1]::gy[1][1]], lo, hi, x is y and gx == gy and P == Q), xP.shape[2:]
-            J = torch.tensor([t[0] for t in YJ])                          # y's taps of phase Q, and their shifts β
-            bh, bw = torch.tensor([t[2][0] for t in YJ]), torch.tensor([t[2][1] for t in YJ])
-            for i, _, (ah, aw) in XI:                                     # the full correlation minus the bands tap i does not read
-                rows, cols = _outside(ah, out[0], H), _outside(aw, out[1], W)
-                Fa = band(0, H, 0, W) - sum((band(*r, 0, W) for r in rows), 0) - sum((band(0, H, *c) for c in cols), 0) \
-                     + sum((band(*r, *c) for r in rows for c in cols), 0)
-                res[:, i][:, :, J] = Fa[:, :, bh - ah - lo[0], bw - aw - lo[1]]
-    return res.reshape(x.shape[1] * len(xt), -1)
-
-# %% ../nbs/07_conv.ipynb #f17a0014
-POSITION_PAIRS = 2**22   # entries of one block of position-pair products (16 MiB in float32)
-
-@functools.lru_cache(maxsize=64)
-def _reads(g, hw:tuple[int, int]) -> torch.Tensor:
-    "(taps, output positions): the flat position of an (H, W) image each tap of geometry `g` reads, −1 in the padding."
-    positions = torch.arange(1, hw[0] * hw[1] + 1, dtype=torch.float64).view(1, 1, *hw)   # 1-based: the padding reads 0
-    return unfold_patches(positions, *g).flatten(1).long() - 1
-
-@functools.lru_cache(maxsize=64)
-def _pair_sums(gx, x_hw, gy, y_hw, block:int, dtype, device) -> list[torch.Tensor]:
-    "Per block of `block` positions q of x: the sparse (taps_x·taps_y, block·Q_y) sum of the pairs (q, q') each pair of taps reads."
-    a, b = _reads(gx, x_hw), _reads(gy, y_hw)
-    (Ka, P), Kb, Qx, Qy = a.shape, len(b), x_hw[0] * x_hw[1], y_hw[0] * y_hw[1]
-    a, b = a[:, None].expand(Ka, Kb, P), b[None].expand(Ka, Kb, P)
-    ok = (a >= 0) & (b >= 0)
-    a, b, ij = a[ok], b[ok], torch.arange(Ka * Kb).view(Ka, Kb, 1).expand(Ka, Kb, P)[ok]
-    sums = []
-    for q0 in range(0, Qx, block):
-        r, sel = min(block, Qx - q0), (a >= q0) & (a < q0 + block)
-        M = torch.sparse_coo_tensor(torch.stack([ij[sel], (a[sel] - q0) * Qy + b[sel]]), torch.ones(int(sel.sum()), dtype=dtype),
-                                    (Ka * Kb, r * Qy), check_invariants=True)
-        with warnings.catch_warnings():
-            warnings.filterwarnings('ignore', 'Sparse CSR tensor support is in beta')
-            sums.append(M.coalesce().to_sparse_csr().to(device))
-    return sums
-
-# %% ../nbs/07_conv.ipynb #f17a0015
-def position_products(x:torch.Tensor, gx, y:torch.Tensor, gy) -> torch.Tensor:
-    "B_xᵀB_y as `correlation_products` gives it, from the products of every pair of positions of `x` and `y`: each pair of taps sums the pairs it reads."
-    _, xt, yt = _tap_lists(x, gx, y, gy)
-    (n, Cx, Qx), (Cy, Qy) = x.flatten(2).shape, (y.shape[1], y.shape[2] * y.shape[3])
-    block = max(1, POSITION_PAIRS // (Cx * Qy * Cy))
-    X, Y = x.flatten(2).permute(2, 1, 0), y.flatten(2).transpose(1, 2).reshape(n, Qy * Cy)   # (Qx, Cx, n) and (n, Qy·Cy)
-    res = 0
-    for q0, M in zip(range(0, Qx, block), _pair_sums(gx, tuple(x.shape[2:]), gy, tuple(y.shape[2:]), block, x.dtype, x.device)):
-        G = X[q0:q0 + block].reshape(-1, n) @ Y                            # (r·Cx, Qy·Cy): x(q) y(q')ᵀ summed over images
-        res = res + M @ G.view(-1, Cx, Qy, Cy).transpose(1, 2).reshape(-1, Cx * Cy)
-    return res.view(len(xt), len(yt), Cx, Cy).permute(2, 0, 3, 1).reshape(Cx * len(xt), Cy * len(yt))
-
-def by_positions(x:torch.Tensor, gx, y:torch.Tensor, gy) -> bool:
-    "Whether the pairs of positions of `x` and `y` number at most a third of the products of the rows of geometries `gx` and `gy`."
-    (Ho, Wo), xt = _tap_list(gx, x.shape)
-    return 3 * x.shape[2] * x.shape[3] * y.shape[2] * y.shape[3] <= Ho * Wo * len(xt) * len(_tap_list(gy, y.shape)[1])
-
-def patch_products(x:torch.Tensor, gx, # images (n, Cx, H, W) and their patch geometry: (kernel, stride, padding, dilation) pairs
-                   y:torch.Tensor, gy, # images and geometry giving the same output positions
-                   how:str|None=None, # 'positions' or 'correlations'; default: by positions where `by_positions`
-                  ) -> torch.Tensor:
-    "B_xᵀB_y for the rows of `unfold_patches(x, *gx)` and `unfold_patches(y, *gy)`, (Cx·kh·kw, Cy·kh'·kw'), without building them."
-    if how not in (None, 'positions', 'correlations'): raise ValueError(f"how must be 'positions' or 'correlations', got {how!r}")
-    if how == 'positions' or how is None and by_positions(x, gx, y, gy): return position_products(x, gx, y, gy)
-    if x.shape[1] < y.shape[1]: return correlation_products(y, gy, x, gx).T   # the convolution library's weight gradient runs faster this way round
-    return correlation_products(x, gx, y, gy)
-
-# %% ../nbs/07_conv.ipynb #f17a0007
-ONE = ((1, 1), (1, 1), (0, 0), (1, 1))   # a 1×1 kernel, stride 1, no padding: each position read as it is
-
-def rows_products(x:torch.Tensor, gx, bx:bool, # images, patch geometry, whether their rows end with a bias column
-                  y:torch.Tensor, gy, by:bool,
-                  how:str|None=None, # how `patch_products` forms them
-                 ) -> torch.Tensor:
-    "B_xᵀB_y of two sets of patch rows over the same output positions, bias columns (ones) last, without building the rows."
-    G = patch_products(x, gx, y, gy, how)
-    if not (bx or by): return G
-    ones = x.new_ones(len(x), 1, *_tap_list(gx, x.shape)[0])
-    if by: G = torch.cat([G, patch_products(x, gx, ones, ONE, how)], 1)
-    if bx: G = torch.cat([G, torch.cat([patch_products(ones, ONE, y, gy, how), ones.sum().reshape(1, 1)[:, :int(by)]], 1)])
-    return G
 
 # %% ../nbs/07_conv.ipynb #f17a0010
 @patch
