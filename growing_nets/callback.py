@@ -4,20 +4,15 @@
 
 # %% ../nbs/12_callback.ipynb #cf24a789
 from __future__ import annotations
-import math, os, random, time, warnings
-from pathlib import Path
-import numpy as np
+import random, time, warnings
 from collections import deque
 import torch
 from torch import nn
-from .core import count_params, count_flops, model_device, distributed, comm_device, sum_over_processes
+from .core import count_params, count_flops, model_device, distributed, sum_over_processes
 import pandas as pd
 from fastcore.basics import patch
-from fastai.callback.core import Callback, CancelEpochException
+from fastai.callback.core import Callback
 from fastai.learner import Learner, Recorder
-from fastai.optimizer import Optimizer
-import torch.distributed as dist
-from torch.nn.parallel import DistributedDataParallel
 from .pairs import LayerPair
 from .statistics import loss_reduction
 from .methods import GrowthMethod, get_method
@@ -26,79 +21,17 @@ from .growth import grow_step, GrowthError
 from .dry_run import check_pairs
 from .find_pairs import find_pairs
 from .catch_up import NewNeuronRate
-from .optim import pad_to
+from .optim import rebuild_optimizer, _holds_model_params  # the first re-exported: its home was this module
+from .distrib import unwrap, rewrap, base_loader, main_process, distributed_loaders_on_any_device, _shard  # re-exported: their home was this module
 
 # %% auto #0
-__all__ = ['rebuild_optimizer', 'skipped_on_resume', 'unwrap', 'rewrap', 'base_loader', 'main_process',
-           'distributed_loaders_on_any_device', 'GrowthCallback', 'event_line', 'resize_to_state', 'load_grown_state',
-           'keep_resizable', 'save_grown', 'load_grown', 'rng_state', 'set_rng_state', 'save_checkpoint',
-           'load_checkpoint', 'Checkpoint', 'Resume']
+__all__ = ['skipped_on_resume', 'GrowthCallback', 'event_line', 'resize_to_state', 'load_grown_state', 'keep_resizable',
+           'save_grown', 'load_grown']
 
 # %% ../nbs/12_callback.ipynb #c5c65b03
-def rebuild_optimizer(learn:Learner, old_params:dict[str, nn.Parameter]):
-    "Recreate `learn.opt` over the model's current Parameters, carrying hyper-parameters and per-parameter state over."
-    old = learn.opt
-    if old is None: return learn.create_opt()
-    if not isinstance(old, Optimizer) or type(old).__name__ == 'OptimWrapper':
-        raise TypeError("GrowthCallback carries the state of fastai optimizers (SGD, Adam, RAdam, ...); wrapped PyTorch optimizers are not supported")
-    hypers, frozen = [dict(h) for h in old.hypers], old.frozen_idx
-    learn.create_opt()
-    new = learn.opt
-    if len(new.hypers) != len(hypers): raise RuntimeError("the parameter groups changed during growth")
-    for h_new, h_old in zip(new.hypers, hypers): h_new.update(h_old)
-    if frozen: new.freeze_to(frozen)
-    names = {id(p): n for n, p in learn.model.named_parameters()}
-    for p in (p for pl in new.param_lists for p in pl):
-        p_old = old_params.get(names.get(id(p)))
-        if p_old is None or p_old not in old.state: continue
-        new.state[p] = {k: pad_to(v, p.shape) if torch.is_tensor(v) and v.shape == p_old.shape and v.shape != p.shape
-                        else v for k, v in old.state[p_old].items()}
-
 def skipped_on_resume(learn:Learner) -> bool:
     "Whether the current epoch is one a resumed fit skips (it was done before the checkpoint): callbacks leave it alone."
     return learn.epoch < getattr(learn, 'resume_epoch', 0)
-
-def _holds_model_params(learn:Learner) -> bool:
-    "Whether every parameter of `learn.opt` is still one of the model's (not after a grown model was loaded)."
-    current = {id(p) for p in learn.model.parameters()}
-    return all(id(p) in current for pl in learn.opt.param_lists for p in pl)
-
-# %% ../nbs/12_callback.ipynb #d157a002
-def unwrap(model:nn.Module) -> nn.Module:
-    "The module inside a `DistributedDataParallel` wrapper (the model itself otherwise)."
-    return model.module if isinstance(model, DistributedDataParallel) else model
-
-def rewrap(wrapped:nn.Module, module:nn.Module) -> nn.Module:
-    "`module` in a new `DistributedDataParallel` with the options of `wrapped` (`module` itself when `wrapped` was no wrapper)."
-    if not isinstance(wrapped, DistributedDataParallel): return module
-    kw = {} if wrapped.broadcast_buffers else dict(broadcast_buffers=False)   # the default, unless it was turned off
-    return DistributedDataParallel(module, device_ids=wrapped.device_ids, output_device=wrapped.output_device, dim=wrapped.dim,
-                                   process_group=wrapped.process_group, find_unused_parameters=wrapped.find_unused_parameters,
-                                   gradient_as_bucket_view=wrapped.gradient_as_bucket_view, **kw)
-
-def base_loader(dl):
-    "The loader inside fastai's `DistributedDL` (the loader itself otherwise)."
-    return dl.dl if type(dl).__name__ == 'DistributedDL' else dl
-
-def main_process() -> bool:
-    "Whether this process writes files: the only one, or rank 0 of a distributed group."
-    return not distributed() or dist.get_rank() == 0
-
-def _shard(batches:list) -> list:
-    "This process's share of `batches` (every one of them in a single process, or when there are fewer than processes)."
-    if not distributed() or len(batches) < dist.get_world_size(): return batches
-    return batches[dist.get_rank()::dist.get_world_size()]
-
-def _broadcast(self, t, rank):
-    "Broadcast the list `t` from `rank`, on the group's own device (fastai's original moves it to CUDA, even under gloo)."
-    t = torch.tensor(t, dtype=torch.long, device=comm_device())
-    dist.broadcast(t, rank)
-    return t.cpu().tolist()
-
-def distributed_loaders_on_any_device():
-    "Make fastai's `DistributedDL` broadcast on the group's device (imported only for distributed training: it imports Accelerate)."
-    from fastai.distributed import DistributedDL
-    DistributedDL._broadcast = _broadcast
 
 # %% ../nbs/12_callback.ipynb #6ab9ea16
 def _check_pairs(pairs) -> list:
@@ -432,71 +365,7 @@ def load_grown(learn:Learner, file) -> Learner:
     if isinstance(growth, GrowthCallback): growth.records = list(ckpt.get('history', []))
     return learn
 
-# %% ../nbs/12_callback.ipynb #c4ec0002
-def rng_state(learn:Learner) -> dict:
-    "The state of every random generator a fit draws from: Python's, NumPy's, torch's, and each of `learn.dls`' loaders."
-    return dict(python=random.getstate(), numpy=np.random.get_state(), torch=torch.get_rng_state(),
-                cuda=torch.cuda.get_rng_state_all() if torch.cuda.is_available() else [], loaders=[base_loader(dl).rng.getstate() for dl in learn.dls.loaders])
-
-def set_rng_state(learn:Learner, state:dict):
-    "Restore the generators saved by `rng_state`."
-    random.setstate(state['python']); np.random.set_state(state['numpy']); torch.set_rng_state(state['torch'])
-    if state['cuda'] and torch.cuda.is_available(): torch.cuda.set_rng_state_all(state['cuda'])
-    for dl, s in zip(learn.dls.loaders, state['loaders']): base_loader(dl).rng.setstate(s)
-
-def save_checkpoint(learn:Learner, file, epochs_done:int, meta:dict|None=None):
-    "Write `learn`'s whole training state after `epochs_done` epochs to `file`, atomically (a temporary file, then a rename)."
-    rec, file = learn.recorder, Path(file)
-    state = dict(format='growing_nets checkpoint 1', epoch=epochs_done, meta=meta or {}, train_iter=learn.train_iter,
-                 model={k: v.detach().cpu() for k, v in unwrap(learn.model).state_dict().items()}, opt=learn.opt.state_dict(),
-                 recorder=dict(values=list(rec.values), losses=list(rec.losses), lrs=list(rec.lrs), iters=list(rec.iters),
-                               smooth=(rec.smooth_loss.count, rec.smooth_loss.val)),
-                 callbacks={cb.name: cb.checkpoint_state() for cb in learn.cbs if hasattr(cb, 'checkpoint_state')}, rng=rng_state(learn))
-    tmp = file.with_name(file.name + '.tmp')
-    torch.save(state, tmp)
-    os.replace(tmp, file)
-
-def load_checkpoint(learn:Learner, file, meta:dict|None=None) -> dict:
-    "Load a checkpoint of `save_checkpoint` into `learn` (the model resized to it, the optimizer rebuilt with its state); `ValueError` for a file that is no checkpoint, or one written with other `meta`."
-    try: ck = torch.load(file, map_location='cpu', weights_only=False)
-    except Exception as e: raise ValueError(f"{file} is not a readable checkpoint ({type(e).__name__}); remove it to start afresh") from e
-    if not isinstance(ck, dict) or ck.get('format') != 'growing_nets checkpoint 1': raise ValueError(f"{file} is not a growing_nets checkpoint")
-    if meta is not None and ck['meta'] != meta:
-        keys = sorted(k for k in set(ck['meta']) | set(meta) if ck['meta'].get(k) != meta.get(k))
-        raise ValueError(f"{file} was written by a run with other settings ({', '.join(map(str, keys))}); remove it, or resume with the same settings")
-    dev = model_device(learn.model)
-    load_grown_state(learn.model, ck['model']); learn.model.to(dev)
-    learn.create_opt(); learn.opt.load_state_dict(ck['opt'])
-    for p, s in learn.opt.state.items(): learn.opt.state[p] = {k: v.to(p.device) if torch.is_tensor(v) else v for k, v in s.items()}
-    for cb in learn.cbs:
-        if cb.name in ck['callbacks'] and hasattr(cb, 'load_checkpoint_state'): cb.load_checkpoint_state(ck['callbacks'][cb.name])
-    return ck
-
-# %% ../nbs/12_callback.ipynb #c4ec0003
-class Checkpoint(Callback):
-    "Save the whole training state to `file` at the end of every epoch (see `save_checkpoint`); `meta` is kept with it."
-    order = 100  # last: after every other callback (recorder, growth, FLOP meter) has finished the epoch
-    def __init__(self, file, meta:dict|None=None): self.file, self.meta = Path(file), meta
-    def after_epoch(self):
-        if not skipped_on_resume(self.learn) and main_process(): save_checkpoint(self.learn, self.file, self.epoch + 1, self.meta)
-
-class Resume(Callback):
-    "Continue a `fit` from the checkpoint `ck` loaded by `load_checkpoint`: its epochs are skipped, then the recorder, the iteration count and the generators are as they were."
-    order = 70   # after the recorder's and growth's `after_epoch`, before `Checkpoint`
-    def __init__(self, ck:dict): self.ck = ck
-    def before_fit(self): self.learn.resume_epoch = self.ck['epoch']
-    def before_epoch(self):
-        if self.epoch < self.ck['epoch']: raise CancelEpochException
-    def after_epoch(self):
-        if self.epoch != self.ck['epoch'] - 1: return
-        rec, saved = self.learn.recorder, self.ck['recorder']
-        rec.values, rec.losses, rec.lrs, rec.iters = list(saved['values']), list(saved['losses']), list(saved['lrs']), list(saved['iters'])
-        rec.smooth_loss.count, rec.smooth_loss.val = saved['smooth']
-        self.learn.train_iter = self.ck['train_iter']
-        getattr(self.learn.dls, 'n_inp', None)   # fastai's first batch makes one lazy pass through the pipeline (a random crop draws): done before, as the fit did
-        set_rng_state(self.learn, self.ck['rng'])
-    def after_fit(self): self.learn.__dict__.pop('resume_epoch', None)
-
+# %% ../nbs/12_callback.ipynb #ca039c15
 @patch
 def checkpoint_state(self:GrowthCallback) -> dict:
     "What a checkpoint keeps of the callback: history, skips, the fit under way, the method's own state (random growth's draws)."

@@ -25,7 +25,8 @@ from .models import GrowingMLP, resnet18_grow, GrowingVGG
 from .methods import get_method
 from .policies import EveryPair, BestPairs, BottleneckThreshold, BUDGET_RANKINGS
 from .catch_up import NewNeuronRate
-from .callback import GrowthCallback, save_grown, Checkpoint, Resume, load_checkpoint, skipped_on_resume, unwrap, main_process, distributed_loaders_on_any_device
+from .callback import GrowthCallback, save_grown, skipped_on_resume, unwrap, main_process, distributed_loaders_on_any_device
+from .checkpoint import Checkpoint, Resume, load_checkpoint
 
 # %% auto #0
 __all__ = ['PRESETS', 'GROWTH_OPTIONS', 'METHODS', 'DATASETS', 'MODELS', 'POLICIES', 'STYLES', 'NOISE', 'HISTORY_COLS',

@@ -8,9 +8,11 @@ import warnings, weakref
 import torch
 from torch import nn
 from torch.optim.optimizer import register_optimizer_step_pre_hook
+from fastai.learner import Learner
+from fastai.optimizer import Optimizer
 
 # %% auto #0
-__all__ = ['pad_to', 'mark_replaced', 'carry_optimizer']
+__all__ = ['pad_to', 'mark_replaced', 'carry_optimizer', 'rebuild_optimizer']
 
 # %% ../nbs/10a_optim.ipynb #1fb36ec3
 def pad_to(t:torch.Tensor, shape) -> torch.Tensor:
@@ -52,3 +54,28 @@ def carry_optimizer(opt:torch.optim.Optimizer, # an optimizer over the model's p
             state = opt.state.pop(p, None)
             if state: opt.state[new] = {k: pad_to(v, new.shape) if torch.is_tensor(v) and v.shape == p.shape != new.shape else v for k, v in state.items()}
     return opt
+
+# %% ../nbs/10a_optim.ipynb #a20c1a0e
+def rebuild_optimizer(learn:Learner, old_params:dict[str, nn.Parameter]):
+    "Recreate `learn.opt` over the model's current Parameters, carrying hyper-parameters and per-parameter state over."
+    old = learn.opt
+    if old is None: return learn.create_opt()
+    if not isinstance(old, Optimizer) or type(old).__name__ == 'OptimWrapper':
+        raise TypeError("GrowthCallback carries the state of fastai optimizers (SGD, Adam, RAdam, ...); wrapped PyTorch optimizers are not supported")
+    hypers, frozen = [dict(h) for h in old.hypers], old.frozen_idx
+    learn.create_opt()
+    new = learn.opt
+    if len(new.hypers) != len(hypers): raise RuntimeError("the parameter groups changed during growth")
+    for h_new, h_old in zip(new.hypers, hypers): h_new.update(h_old)
+    if frozen: new.freeze_to(frozen)
+    names = {id(p): n for n, p in learn.model.named_parameters()}
+    for p in (p for pl in new.param_lists for p in pl):
+        p_old = old_params.get(names.get(id(p)))
+        if p_old is None or p_old not in old.state: continue
+        new.state[p] = {k: pad_to(v, p.shape) if torch.is_tensor(v) and v.shape == p_old.shape and v.shape != p.shape
+                        else v for k, v in old.state[p_old].items()}
+
+def _holds_model_params(learn:Learner) -> bool:
+    "Whether every parameter of `learn.opt` is still one of the model's (not after a grown model was loaded)."
+    current = {id(p) for p in learn.model.parameters()}
+    return all(id(p) in current for pl in learn.opt.param_lists for p in pl)

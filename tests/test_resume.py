@@ -83,7 +83,7 @@ def test_fastai_script_resumes_exactly():
     from fastai.optimizer import SGD
     import fastai.callback.schedule  # noqa: adds `fit_one_cycle`
     from growing_nets import seed_everything, resnet18_grow, GrowthCallback, TINY, EveryPair
-    from growing_nets.callback import Checkpoint, Resume, load_checkpoint
+    from growing_nets.checkpoint import Checkpoint, Resume, load_checkpoint
     from growing_nets.data import TensorData, CropFlip
     from growing_nets.test_utils import synth_images
     x, y = synth_images(320, size=16, n_classes=10, seed=1)
