@@ -21,7 +21,7 @@ from .growth import grow_step, GrowthError
 from .dry_run import check_pairs
 from .find_pairs import find_pairs
 from .catch_up import NewNeuronRate
-from .optim import rebuild_optimizer, _holds_model_params  # the first re-exported: its home was this module
+from .optim import rebuild_optimizer, _holds_model_params, NEW_STATES  # the first re-exported: its home was this module
 from .distrib import unwrap, rewrap, base_loader, main_process, distributed_loaders_on_any_device, _shard  # re-exported: their home was this module
 
 # %% auto #0
@@ -74,6 +74,7 @@ class GrowthCallback(Callback):
                  grow_after_last:bool=False, # also grow after the last epoch (or iteration) of a fit: for a fit that more training follows
                  new_lr:NewNeuronRate|None=None, # a learning rate of their own for the weights each event adds (see `NewNeuronRate`)
                  check:bool=True, # grow each pair by trial on a copy of the model before the first step (`check_pairs`): refuse what would break
+                 new_state:str='zero', # the optimizer state new weights start from: 'zero', or 'mean' of their tensor's (see `pad_to`)
                 ):
         self.method = get_method(method)
         self.policy = policy if policy is not None else EveryPair()
@@ -81,7 +82,8 @@ class GrowthCallback(Callback):
         self.stat_images, self.held_images, self.stat_batches, self.held_batches = stat_images, held_images, stat_batches, held_batches
         self.event_options = dict(normalize=normalize, train_bn=train_bn, gammas=gammas, min_decrease=min_decrease, joint=joint, measure_after=measure_after)
         self.valid_images, self.reduction, self._pairs, self.verbose, self.grow_after_last = valid_images, reduction, pairs, verbose, grow_after_last
-        self.new_lr, self.check = new_lr, check
+        if new_state not in NEW_STATES: raise ValueError(f"new_state must be one of {', '.join(NEW_STATES)}, got {new_state!r}")
+        self.new_lr, self.check, self.new_state = new_lr, check, new_state
         self.records, self.skips, self.n_fits = [], [], 0
 
     @property
@@ -230,7 +232,7 @@ def grow(self:GrowthCallback):
     if not ev['records']: return
     if ev['grown']:
         self.learn.model = rewrap(wrapped, model)            # a distributed wrapper knows only the parameters it was built with
-        rebuild_optimizer(self.learn, old_params)
+        rebuild_optimizer(self.learn, old_params, self.new_state)
         if self.new_lr is not None: self.new_lr.added(model, before, self.learn.train_iter)
     flops = count_flops(model, held[0][0][:1])
     progress = round(self.learn.train_iter / len(self.learn.dls.train), 6)   # epochs of this fit done: fractional inside an epoch

@@ -12,12 +12,15 @@ from fastai.learner import Learner
 from fastai.optimizer import Optimizer
 
 # %% auto #0
-__all__ = ['pad_to', 'mark_replaced', 'carry_optimizer', 'rebuild_optimizer']
+__all__ = ['NEW_STATES', 'pad_to', 'mark_replaced', 'carry_optimizer', 'rebuild_optimizer']
 
 # %% ../nbs/10a_optim.ipynb #1fb36ec3
-def pad_to(t:torch.Tensor, shape) -> torch.Tensor:
-    "`t` zero-padded at the end of each dimension to `shape`."
-    out = t.new_zeros(shape)
+NEW_STATES = ('zero', 'mean')   # what the new entries of an optimizer's per-parameter state start from
+
+def pad_to(t:torch.Tensor, shape, fill:str='zero') -> torch.Tensor:
+    "`t` padded at the end of each dimension to `shape`, with zeros or (`fill='mean'`) the mean of its entries."
+    if fill not in NEW_STATES: raise ValueError(f"fill must be one of {', '.join(NEW_STATES)}, got {fill!r}")
+    out = t.new_full(shape, float(t.float().mean()) if fill == 'mean' and t.numel() else 0.0)
     out[tuple(slice(0, s) for s in t.shape)] = t
     return out
 
@@ -42,6 +45,7 @@ def mark_replaced(before:dict[str, nn.Parameter], model:nn.Module):
 def carry_optimizer(opt:torch.optim.Optimizer, # an optimizer over the model's parameters before growth
                     before:dict[str, nn.Parameter], # `dict(model.named_parameters())` taken before growth
                     model:nn.Module, # the grown model
+                    new_state:str='zero', # the new entries' state: 'zero', or 'mean' of the tensor's existing entries (Adam's moments at their usual scale)
                    ) -> torch.optim.Optimizer:
     "Point `opt` at `model`'s parameters in place of those growth replaced, carrying their state over zero-padded; returns `opt`."
     now = dict(model.named_parameters())
@@ -52,11 +56,11 @@ def carry_optimizer(opt:torch.optim.Optimizer, # an optimizer over the model's p
             if new is None: continue
             group['params'][i] = new
             state = opt.state.pop(p, None)
-            if state: opt.state[new] = {k: pad_to(v, new.shape) if torch.is_tensor(v) and v.shape == p.shape != new.shape else v for k, v in state.items()}
+            if state: opt.state[new] = {k: pad_to(v, new.shape, new_state) if torch.is_tensor(v) and v.shape == p.shape != new.shape else v for k, v in state.items()}
     return opt
 
 # %% ../nbs/10a_optim.ipynb #a20c1a0e
-def rebuild_optimizer(learn:Learner, old_params:dict[str, nn.Parameter]):
+def rebuild_optimizer(learn:Learner, old_params:dict[str, nn.Parameter], new_state:str='zero'):
     "Recreate `learn.opt` over the model's current Parameters, carrying hyper-parameters and per-parameter state over."
     old = learn.opt
     if old is None: return learn.create_opt()
@@ -72,7 +76,7 @@ def rebuild_optimizer(learn:Learner, old_params:dict[str, nn.Parameter]):
     for p in (p for pl in new.param_lists for p in pl):
         p_old = old_params.get(names.get(id(p)))
         if p_old is None or p_old not in old.state: continue
-        new.state[p] = {k: pad_to(v, p.shape) if torch.is_tensor(v) and v.shape == p_old.shape and v.shape != p.shape
+        new.state[p] = {k: pad_to(v, p.shape, new_state) if torch.is_tensor(v) and v.shape == p_old.shape and v.shape != p.shape
                         else v for k, v in old.state[p_old].items()}
 
 def _holds_model_params(learn:Learner) -> bool:
