@@ -11,3 +11,14 @@ def test_readme_python_blocks_run_verbatim(tmp_path):
     script.write_text('\n'.join(blocks))
     r = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=300, cwd=tmp_path)
     assert r.returncode == 0, f"the README's code fails when run as written:\n{r.stderr[-3000:]}"
+
+def test_readme_results_table_is_the_experiments():
+    "The results table at the top of the README gives the numbers of the CPU reproduction's summary, row by row."
+    import pandas as pd
+    summary = pd.read_csv(README.parent / 'nbs' / 'experiments' / 'cifar10' / 'cpu' / 'summary.csv').set_index('run')
+    rows = re.findall(r"^\| `(\w+)`: [^|]+\| ([\d.]+) ± ([\d.]+) \| ([\d,]+) \| ([\d.]+) \|$", README.read_text(), flags=re.M)
+    assert len(rows) >= 5, rows
+    for run, acc, sd, params, minutes in rows:
+        s = summary.loc[run]
+        assert (float(acc), float(sd), int(params.replace(',', '')), float(minutes)) == \
+               (s['test accuracy %'], s['sd'], s['parameters'], s['wall time min, runs alone']), run
