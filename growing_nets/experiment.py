@@ -154,7 +154,7 @@ def growth_callback(cfg:dict, model:nn.Module, method:str, verbose:bool=False) -
               budget_by=cfg.get('budget_by', 'gain'), start=cfg['every'],
               stop=min(cfg['phase'] + cfg['every'] / 2, cfg['epochs']) if cfg.get('phase') else cfg['epochs'])   # the phase's last point included
     policy = {'every': EveryPair, 'best': BestPairs, 'threshold': BottleneckThreshold}[cfg['policy']](**kw)
-    m = get_method(method, **({'seed': cfg['seed']} if method == 'random' else dict(cfg.get('method_options') or {})))
+    m = get_method(method, **({'seed': cfg['seed']} if method == 'random' else {}), **dict(cfg.get('method_options') or {}))
     new_lr = NewNeuronRate(**cfg['new_lr']) if cfg.get('new_lr') else None    # e.g. dict(factor='norm_ratio', epochs=2)
     return GrowthCallback(m, policy, verbose=verbose, new_lr=new_lr, **{k: cfg.get(k, v) for k, v in GROWTH_OPTIONS.items()})
 

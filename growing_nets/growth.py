@@ -60,6 +60,12 @@ def fan_in_norm(layer:nn.Module) -> float:
     if getattr(layer, 'bias', None) is not None: w = torch.cat([w, layer.bias.detach()[:, None]], 1)
     return float(w.norm(dim=1).mean()) if w.shape[0] and w.shape[1] else 0.0
 
+def _at_layer_scale(pair:LayerPair, proposal:Proposal) -> Proposal:
+    "A function-preserving proposal whose fan-ins are brought to the mean norm of the first layer's existing fan-ins (unchanged when it has none)."
+    r, na = fan_in_norm(pair.first), proposal.alpha.norm(dim=1)
+    if r == 0 or not bool((na > 0).all()): return proposal
+    return replace(proposal, alpha=proposal.alpha * (r / na)[:, None])
+
 # %% ../nbs/11_growth.ipynb #d3712431
 @torch.no_grad()
 def normalise_proposal(pair:LayerPair, proposal:Proposal,
@@ -67,7 +73,8 @@ def normalise_proposal(pair:LayerPair, proposal:Proposal,
                        out:torch.Tensor, # the second layer's output on that batch
                       ) -> Proposal:
     "`proposal` rescaled so that γ = 1 means new neurons adding to the second layer's output a part as large as what it holds already."
-    if proposal.n_neurons == 0 or proposal.preserves_function: return proposal
+    if proposal.n_neurons == 0: return proposal
+    if proposal.preserves_function: return _at_layer_scale(pair, proposal) if proposal.fan_in_at_layer_scale else proposal
     alpha, omega, homogeneous = proposal.alpha, proposal.omega, positively_homogeneous(pair.act)
     r, na = fan_in_norm(pair.first), alpha.norm(dim=1)
     if homogeneous and r > 0 and bool((na > 0).all()):    # each fan-in at the mean norm of the existing ones, its fan-out the inverse

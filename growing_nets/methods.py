@@ -43,6 +43,7 @@ class Proposal:
     first_order_rate: float = 0.0 # predicted decrease of the mean loss per unit of amplitude γ, to first order
     preserves_function: bool = False # True when the new neurons do not change the function at insertion
     amplitude_in_fan_out: bool = False # amplitude γ scales the fan-out alone (set by `normalise_proposal`); else √γ each
+    fan_in_at_layer_scale: bool = False # function-preserving neurons whose fan-ins `normalise_proposal` brings to the layer's mean fan-in norm
 
     @property
     def n_neurons(self) -> int: return self.alpha.shape[0]
@@ -86,10 +87,12 @@ class TINY(GrowthMethod):
                  apply_update:bool=False, # also apply γ·δW* to the existing weights (the paper's TINY: no)
                  dtype:torch.dtype|None=None, # dtype of the solve (default: that of the statistics)
                  s2_rtol:float=1e-5, # eigenvalues of S₂ below s2_rtol × the largest are dropped from the whitening
+                 zero_fan_out:bool=False, # fan-ins along the bottleneck (at the layer's fan-in scale), fan-outs zero: the function preserved, no line search
                 ):
         _check_thresholds(rel_threshold, abs_threshold)
         if not s2_rtol >= 0: raise ValueError(f"s2_rtol must be ≥ 0, got {s2_rtol}")
         self.rel_threshold, self.abs_threshold, self.apply_update, self.dtype, self.s2_rtol = rel_threshold, abs_threshold, apply_update, dtype, s2_rtol
+        self.zero_fan_out = zero_fan_out
 
     def propose(self, stats:PairStats, max_neurons:int|None=None, act_slope:float=1.0) -> Proposal:
         st, dt = stats.to(self.dtype), stats.S2.dtype                 # solved in `dtype`, returned in the statistics' own
@@ -97,9 +100,10 @@ class TINY(GrowthMethod):
         alpha, omega, lam = (t.to(dt) for t in optimal_neurons(st.S2, st.N, max_neurons, rel_threshold=self.rel_threshold,
                                                                abs_threshold=floor, rtol=self.s2_rtol))
         dW = st.dW.to(dt) if self.apply_update else None
+        if self.zero_fan_out: omega, dW = torch.zeros_like(omega), None
         return Proposal(alpha, omega, lam, self.name, gain=float((lam.double()**2).sum()), bottleneck=st.bottleneck,
-                        trace_E=stats.trace_E, dW=dW, update_gain=st.update_gain,
-                        first_order_rate=_first_order_rate(stats, alpha, omega, act_slope, dW, st.update_gain))
+                        trace_E=stats.trace_E, dW=dW, update_gain=st.update_gain, preserves_function=self.zero_fan_out,
+                        fan_in_at_layer_scale=self.zero_fan_out, first_order_rate=_first_order_rate(stats, alpha, omega, act_slope, dW, st.update_gain))
 
 # %% ../nbs/08_methods.ipynb #875a1b5d
 class GradMax(GrowthMethod):
@@ -127,9 +131,10 @@ class RandomGrowth(GrowthMethod):
     name = 'random'
     def __init__(self, seed:int=0, # seed of the fan-in draws (each call draws anew, deterministically)
                  n_neurons:int=1, # neurons per call when `max_neurons` is not given
+                 layer_scale:bool=False, # fan-ins at the mean norm of the layer's existing ones (`normalise_proposal`), not PyTorch's default scale
                 ):
         if n_neurons < 1: raise ValueError(f"n_neurons must be ≥ 1, got {n_neurons}")
-        self.seed, self.n_neurons, self.calls = seed, n_neurons, 0
+        self.seed, self.n_neurons, self.calls, self.layer_scale = seed, n_neurons, 0, layer_scale
 
     def propose(self, stats:PairStats, max_neurons:int|None=None, act_slope:float=1.0) -> Proposal:
         K, d_in2 = (self.n_neurons if max_neurons is None else max_neurons), stats.S2.shape[0]
@@ -139,7 +144,8 @@ class RandomGrowth(GrowthMethod):
         omega = stats.M2.new_zeros(stats.M2.shape[1], K)
         gain = neuron_gain(stats.N, stats.S2, alpha, (stats.M2.T @ alpha.T))     # fan-out after the first gradient step
         return Proposal(alpha, omega, alpha.new_zeros(0), self.name, gain=gain, bottleneck=stats.bottleneck,
-                        trace_E=stats.trace_E, update_gain=stats.update_gain, first_order_rate=0.0, preserves_function=True)
+                        trace_E=stats.trace_E, update_gain=stats.update_gain, first_order_rate=0.0, preserves_function=True,
+                        fan_in_at_layer_scale=self.layer_scale)
 
 # %% ../nbs/08_methods.ipynb #ab659342
 def get_method(name:str|GrowthMethod, **kwargs) -> GrowthMethod:

@@ -21,8 +21,12 @@ VARIANTS = {'fixed': ('fixed', None, {}),
             'tiny_late': ('tiny', 'late', {}), 'tiny_early': ('tiny', 'early', {}),
             'random_late': ('random', 'late', {}), 'random_early': ('random', 'early', {}),
             'tiny_early_always': ('tiny', 'early', dict(min_decrease=None)),    # no refusals: every proposal enters
-            'tiny_early_lr': ('tiny', 'early', CATCH_UP), 'random_early_lr': ('random', 'early', CATCH_UP)}
-ORDER = ['fixed', 'tiny_late', 'tiny_early', 'random_early', 'tiny_early_lr', 'random_early_lr', 'tiny_early_always', 'random_late']
+            'tiny_early_lr': ('tiny', 'early', CATCH_UP), 'random_early_lr': ('random', 'early', CATCH_UP),
+            # what separates TINY from random growth, one difference at a time (with tiny_early_always: no refusals)
+            'tiny_early_zero_out': ('tiny', 'early', dict(method_options=dict(zero_fan_out=True))),   # TINY's fan-ins, zero fan-outs
+            'random_early_layer': ('random', 'early', dict(method_options=dict(layer_scale=True)))}   # random fan-ins at TINY's scale
+ORDER = ['fixed', 'tiny_late', 'tiny_early', 'random_early', 'tiny_early_lr', 'random_early_lr', 'tiny_early_always',
+         'tiny_early_zero_out', 'random_early_layer', 'random_late']
 
 def config(seed:int, name:str, scale:str='mid') -> dict:
     method, schedule, options = VARIANTS[name]
