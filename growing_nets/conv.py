@@ -5,6 +5,7 @@
 # %% ../nbs/07_conv.ipynb #82e4d90d
 from __future__ import annotations
 from dataclasses import dataclass
+from typing import Callable
 import torch
 from torch import nn
 import torch.nn.functional as F
