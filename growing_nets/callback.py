@@ -115,7 +115,7 @@ def before_fit(self:GrowthCallback):
     if distributed(): distributed_loaders_on_any_device()
     keep_resizable(unwrap(self.learn.model))
     before = unwrap(self.learn.model).__dict__.pop('_params_before_load', None)
-    if self.learn.opt is not None and not _holds_model_params(self.learn): rebuild_optimizer(self.learn, before or {})   # a grown model was loaded
+    if self.learn.opt is not None and not _holds_model_params(self.learn): rebuild_optimizer(self.learn, before or {}, self.new_state)   # a grown model was loaded
     if len(self.learn.dls.train) == 0: raise ValueError("the training DataLoader is empty (fewer items than one batch, with drop_last?): nothing to train or grow on")
     self.red = self.reduction or loss_reduction(self.learn.loss_func)
     if self.red not in ('mean', 'sum'): raise ValueError(f"reduction must be 'mean' or 'sum', got {self.red!r}")
@@ -124,10 +124,14 @@ def before_fit(self:GrowthCallback):
     if getattr(self.learn, 'opt', None) is not None and type(self.learn.opt).__name__ == 'OptimWrapper':
         raise TypeError("GrowthCallback carries the state of fastai optimizers (SGD, Adam, ...); wrapped PyTorch optimizers are not supported")
     self.buffer = deque(maxlen=self.stat_batches + self.held_batches)
-    if self.new_lr is not None: self.new_lr.windows = self.__dict__.pop('_resumed_new_lr', {})   # iterations count from 0 in each fit
+    if self.new_lr is not None and '_resumed_new_lr' in self.__dict__: self.new_lr.windows = self.__dict__.pop('_resumed_new_lr')
     self.params0, self._valid, self._checked = count_params(self.learn.model), None, False
 
 # %% ../nbs/12_callback.ipynb #947d3ecd
+@patch
+def before_epoch(self:GrowthCallback):
+    if self.buffer is not None: self.buffer.clear()          # recent batches are this epoch's: a fit resumed at an epoch's start sees the same
+
 @patch
 def before_batch(self:GrowthCallback):
     if self.training and not self._checked: self._check()
@@ -139,8 +143,11 @@ def _check(self:GrowthCallback):
     self._checked = True
     if not self.check: return
     xb, yb = self.learn.xb, self.learn.yb
-    batch = ((xb[0] if len(xb) == 1 else xb)[:32], (yb[0] if len(yb) == 1 else yb)[:32])
-    if problems := check_pairs(unwrap(self.learn.model), self.get_pairs(), batch, self.learn.loss_func, self.red):
+    x = (xb[0] if len(xb) == 1 else xb)[:32]
+    batch = (x.float() if x.is_floating_point() else x, (yb[0] if len(yb) == 1 else yb)[:32])
+    with torch.autocast(x.device.type, enabled=False):       # mixed precision's autocast is on in `before_batch`: the trial runs in float32
+        problems = check_pairs(unwrap(self.learn.model), self.get_pairs(), batch, self.learn.loss_func, self.red)
+    if problems:
         raise ValueError(f"GrowthCallback: {len(problems)} pair(s) cannot grow as they compute, refused before training: " + ' | '.join(problems))
 
 @patch
@@ -166,7 +173,9 @@ def before_step(self:GrowthCallback):
         self.new_lr.scale_grads(unwrap(self.learn.model), self.learn.train_iter, len(self.learn.dls.train))
 
 @patch
-def after_fit(self:GrowthCallback): self.buffer, self._valid = None, None
+def after_fit(self:GrowthCallback):
+    self.buffer, self._valid = None, None
+    if self.new_lr is not None: self.new_lr.shift(-self.learn.train_iter)   # iterations count from 0 in the next fit
 
 # %% ../nbs/12_callback.ipynb #f2d74c9a
 def _take_images(dl, n_images:int) -> list:
@@ -227,7 +236,9 @@ def grow(self:GrowthCallback):
     try: ev = grow_step(model, pairs, self.method, self.learn.loss_func, stat, held, room=room, select=self.policy.select,
                         max_params=self.policy.max_params, budget_by=self.policy.budget_by, reduction=self.red, valid_batches=self._valid_batches(),
                         progress=self._progress, **self.event_options)
-    except GrowthError as e: return self._skip(', '.join(p.name or str(p) for p in pairs), str(e))   # the model as it was: training goes on
+    except GrowthError as e:
+        if distributed(): raise                               # the other processes are inside the event's collectives: stop them all
+        return self._skip(', '.join(p.name or str(p) for p in pairs), str(e))   # the model as it was: training goes on
     for s in ev['skips']: self._skip(s['pair'], s['reason'])
     if not ev['records']: return
     if ev['grown']:

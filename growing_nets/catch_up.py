@@ -62,6 +62,11 @@ class NewNeuronRate:
 
 # %% ../nbs/11a_catch_up.ipynb #1b595611
 @patch
+def shift(self:NewNeuronRate, by:int):
+    "Move every window by `by` iterations (a following fit counts its iterations from 0)."
+    self.windows = {n: [(m, f, s + by) for m, f, s in ws] for n, ws in self.windows.items()}
+
+@patch
 def multiplier(self:NewNeuronRate, f:float, start:int, step:int, period:int) -> float:
     "m(t) for a window opened at `start` with factor `f`, at iteration `step`, over `period` iterations."
     return 1 + (f - 1) * max(0.0, 1 - (step - start) / period)

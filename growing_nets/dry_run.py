@@ -25,9 +25,13 @@ def _trial_proposal(pair:LayerPair, shape:tuple[int, int], k:int=3, seed:int=0) 
     omega = torch.randn(d_out, k, generator=g, dtype=torch.float64) / d_out**0.5
     return Proposal(alpha.float(), omega.float(), torch.zeros(0), 'trial', gain=0.0, bottleneck=0.0, trace_E=0.0)
 
+def _on_layers(pair:LayerPair, prop:Proposal) -> Proposal:
+    "`prop` with its fan-ins and fan-outs on the device and in the dtype of the pair's layers (inputs may be integer tokens)."
+    return prop.__class__(**{**vars(prop), 'alpha': prop.alpha.to(pair.first.weight), 'omega': prop.omega.to(pair.second.weight)})
+
 def _grown_output(model:nn.Module, pair:LayerPair, prop:Proposal, gamma:float, x:torch.Tensor) -> torch.Tensor:
     "`model`'s output once `pair` has grown by `prop` at amplitude `gamma` (BatchNorm calibrated, as a growth event does)."
-    commit_growth(pair, prop.__class__(**{**vars(prop), 'alpha': prop.alpha.to(x), 'omega': prop.omega.to(x)}), gamma)
+    commit_growth(pair, _on_layers(pair, prop), gamma)
     calibrate_grown(model, [(pair, prop.n_neurons)], x)
     with torch.no_grad(), forward_mode(model, train_bn=False): return model(x)
 
@@ -66,7 +70,7 @@ def check_pair(model:nn.Module, pair:LayerPair, batch:tuple, loss_func:Callable,
     prop = _trial_proposal(p1, tuple(st.M2.shape))
     with torch.no_grad(), forward_mode(m1, train_bn=False):      # BatchNorm from its running statistics: a calibrated channel is exactly the identity
         y0 = m1(x)
-        with virtual_growth(p1, prop.__class__(**{**vars(prop), 'alpha': prop.alpha.to(x), 'omega': prop.omega.to(x)}), 1.0): yv = m1(x)
+        with virtual_growth(p1, _on_layers(p1, prop), 1.0): yv = m1(x)
     m0, p0 = copy.deepcopy((model, pair))
     try: y00, y1 = _grown_output(m0, p0, prop, 0.0, x), _grown_output(m1, p1, prop, 1.0, x)
     except (RuntimeError, ValueError) as e:

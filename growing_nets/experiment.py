@@ -4,7 +4,7 @@
 
 # %% ../nbs/13_experiment.ipynb #e3a1c001
 from __future__ import annotations
-import json, math, time
+import inspect, json, math, time
 from functools import partial
 from pathlib import Path
 import pandas as pd
@@ -154,7 +154,9 @@ def growth_callback(cfg:dict, model:nn.Module, method:str, verbose:bool=False) -
               budget_by=cfg.get('budget_by', 'gain'), start=cfg['every'],
               stop=min(cfg['phase'] + cfg['every'] / 2, cfg['epochs']) if cfg.get('phase') else cfg['epochs'])   # the phase's last point included
     policy = {'every': EveryPair, 'best': BestPairs, 'threshold': BottleneckThreshold}[cfg['policy']](**kw)
-    m = get_method(method, **({'seed': cfg['seed']} if method == 'random' else {}), **dict(cfg.get('method_options') or {}))
+    accepted = inspect.signature(type(get_method(method)).__init__).parameters         # options of other methods left out
+    m = get_method(method, **{**({'seed': cfg['seed']} if method == 'random' else {}),
+                              **{k: v for k, v in (cfg.get('method_options') or {}).items() if k in accepted}})
     new_lr = NewNeuronRate(**cfg['new_lr']) if cfg.get('new_lr') else None    # e.g. dict(factor='norm_ratio', epochs=2)
     return GrowthCallback(m, policy, verbose=verbose, new_lr=new_lr, **{k: cfg.get(k, v) for k, v in GROWTH_OPTIONS.items()})
 

@@ -30,7 +30,7 @@ def _kind(node:torch.fx.Node, modules:dict) -> tuple[str, object]:
         m = modules[node.target]
         if isinstance(m, nn.Linear): return 'linear', m
         if isinstance(m, nn.Conv2d): return 'conv', m
-        if isinstance(m, (nn.BatchNorm1d, nn.BatchNorm2d)): return 'bn', m
+        if isinstance(m, (nn.BatchNorm1d, nn.BatchNorm2d)): return ('bn', m) if m.affine and m.track_running_stats else ('other', m)   # growth calibrates it
         if type(m) in _ACT_MODULES: return 'act', _ACT_MODULES[type(m)](m)
         if isinstance(m, (nn.Dropout, nn.Dropout2d, nn.Identity)): return 'drop', m
         if isinstance(m, nn.AdaptiveAvgPool2d) and m.output_size in (1, (1, 1)): return 'pool', m

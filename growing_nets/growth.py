@@ -16,7 +16,7 @@ from .pairs import LayerPair, grow_linear_pair  # the second re-exported: its ho
 from .statistics import StatsCollector
 from .methods import GrowthMethod, Proposal, get_method
 from .policies import fit_budget, truncate_proposal
-from .optim import carry_optimizer, mark_replaced
+from .optim import carry_optimizer, mark_replaced, forget_replaced
 from .models import GrowingMLP  # re-exported: its home was this module
 
 # %% auto #0
@@ -279,12 +279,12 @@ def _grow_groups(model:nn.Module, todo:list[tuple[LayerPair, Proposal]], method:
     mark_replaced(before, model)                        # an optimizer that still holds the old parameters warns when it steps
     return records
 
-def _event_inputs(held_batches, room, n_pairs:int) -> tuple[list, list]:
-    "The held batches as a list (a DataLoader, or any iterable, accepted) and the room of each pair, checked."
-    held_batches = list(held_batches)
+def _event_inputs(stat_batches, held_batches, room, n_pairs:int) -> tuple[list, list, list]:
+    "The statistics and held batches as lists (a DataLoader, or any iterable, accepted; read more than once) and the room of each pair, checked."
+    stat_batches, held_batches = list(stat_batches), list(held_batches)
     if not held_batches: raise GrowthInputError("grow_step needs at least one held batch for the amplitude line search")
     if room is not None and any(r is not None and r < 0 for r in room): raise GrowthInputError(f"room (neurons per pair) must be ≥ 0, got {list(room)}")
-    return held_batches, list(room) if room is not None else [None] * n_pairs
+    return stat_batches, held_batches, list(room) if room is not None else [None] * n_pairs
 
 # %% ../nbs/11_growth.ipynb #e79f1577
 SIZE_ATTRS = ('in_features', 'out_features', 'in_channels', 'out_channels', 'num_features', 'normalized_shape')
@@ -315,6 +315,7 @@ def all_or_nothing(f):
         except GrowthInputError: raise
         except Exception as e:
             restore_modules(state)
+            forget_replaced(p for _, params, _, _ in state for p in params.values() if p is not None)
             raise GrowthError(f"growth failed, the model is as it was before: {type(e).__name__}: {e}") from e
     return _f
 
@@ -340,7 +341,7 @@ def grow_step(model:nn.Module, pairs:list[LayerPair], # the model and its growab
               progress:Callable[[str], None]|None=None, # called with a short message at each stage
              ) -> dict:
     "One growth event: statistics → proposals → policy and budget → normalisation → line search → commit → BatchNorm calibration → records."
-    held_batches, room = _event_inputs(held_batches, room, len(pairs))
+    stat_batches, held_batches, room = _event_inputs(stat_batches, held_batches, room, len(pairs))
     method, t0, skips, say = get_method(method), time.perf_counter(), [], progress or (lambda msg: None)
     if not any(r != 0 for r in room): return dict(records=[], skips=[], grown=[])
     say('growth: statistics')

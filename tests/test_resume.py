@@ -113,3 +113,29 @@ def test_fastai_script_resumes_exactly():
     for (n, p), q in zip(ref.model.state_dict().items(), learn.model.state_dict().values()): assert torch.equal(p, q), n
     assert ref.recorder.values == learn.recorder.values
     pd.testing.assert_frame_equal(learn.growth.history.drop(columns='seconds'), ref.growth.history.drop(columns='seconds'))
+
+def test_recent_batches_resume_exactly():
+    "Growth from the recent training batches (`stat_images=None`), at points inside epochs: resumed at an epoch's start, the fit ends as the one never interrupted."
+    import fastai.callback.progress  # noqa: adds `Learner.no_bar`
+    from fastai.callback.core import Callback
+    from fastai.optimizer import SGD
+    from growing_nets import GrowthCallback, TINY, EveryPair, GrowingMLP, seed_everything
+    from growing_nets.checkpoint import Checkpoint, Resume, load_checkpoint
+    from growing_nets.test_utils import synth_learner
+    def learner():
+        seed_everything(0)
+        cb = GrowthCallback(TINY(), EveryPair(every=0.5, start=0.1, neurons=2), stat_images=None, stat_batches=2, held_batches=1)
+        return synth_learner(GrowingMLP(8, [2], 2), opt_func=partial(SGD, mom=0.9), cbs=cb)
+    class Interrupt(Callback):
+        def after_batch(self):
+            if self.training and self.epoch == 2 and self.iter == 3: raise KeyboardInterrupt
+    def fit(learn, cbs):
+        with learn.no_bar(), learn.no_logging(): learn.fit(4, 0.02, cbs=cbs)
+    with tempfile.TemporaryDirectory() as d:
+        ck = Path(d) / 'ck.pth'
+        ref = learner(); fit(ref, [Checkpoint(Path(d) / 'ref.pth')])
+        learn = learner()
+        with pytest.raises(KeyboardInterrupt): fit(learn, [Checkpoint(ck), Interrupt()])
+        learn = learner(); fit(learn, [Resume(load_checkpoint(learn, ck)), Checkpoint(ck)])
+    assert ref.model.widths == learn.model.widths and ref.growth.history.neurons_added.sum() > 0
+    for (n, p), q in zip(ref.model.state_dict().items(), learn.model.state_dict().values()): assert torch.equal(p, q), n
