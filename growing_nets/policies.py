@@ -126,9 +126,17 @@ def fit_budget(pairs:list[LayerPair], proposals:list[Proposal|None], chosen:list
     cands = [(value(i, k), i, k) for i in range(len(pairs)) for k in range(keep[i])]
     kept = [0] * len(pairs)
     for _, i, k in sorted(cands, key=lambda t: -t[0]):
-        cost = pairs[i].params_per_neuron
+        cost = pairs[i].params_per_neuron + sum(n * kept[j] for j, n in _shared(pairs, i))   # and the entries joining it to a neighbour's new neurons
         if kept[i] == k and cost <= room: kept[i] += 1; room -= cost
     return kept
+
+def _shared(pairs:list[LayerPair], i:int) -> list[tuple[int, int]]:
+    "The pairs sharing a layer with pair `i`, each with the weights one new neuron of each adds to that layer (1 for a linear layer, a kernel's taps for a convolution)."
+    out = []
+    for j, q in enumerate(pairs):
+        if q.first is pairs[i].second: out.append((j, pairs[i].second.weight[0, 0].numel()))
+        elif q.second is pairs[i].first: out.append((j, q.second.weight[0, 0].numel()))
+    return out
 
 def truncate_proposal(prop:Proposal, k:int) -> Proposal:
     "The first `k` neurons of `prop`."
