@@ -74,68 +74,53 @@ def test_killed_cifar_run_resumes_exactly(kill, cifar_like, reference, tmp_path)
     pd.testing.assert_frame_equal(hist, ref_hist)
     pd.testing.assert_frame_equal(metrics, ref_metrics)
 
+def fit_interrupted_and_resumed(learner, fit, at=(2, 3)):
+    "The fit of `learner()` never interrupted, and one interrupted at (epoch, iteration) `at` then resumed in a learner built afresh, as a new process would."
+    import fastai.callback.progress  # noqa: adds `Learner.no_bar`
+    from fastai.callback.core import Callback
+    from growing_nets.checkpoint import Checkpoint, Resume, load_checkpoint
+    class Interrupt(Callback):
+        def after_batch(self):
+            if self.training and (self.epoch, self.iter) == at: raise KeyboardInterrupt
+    def quiet(learn, cbs):
+        with learn.no_bar(), learn.no_logging(): fit(learn, cbs)
+    with tempfile.TemporaryDirectory() as d:
+        ck = Path(d) / 'ck.pth'
+        ref = learner(); quiet(ref, [Checkpoint(Path(d) / 'ref.pth')])
+        learn = learner()
+        with pytest.raises(KeyboardInterrupt): quiet(learn, [Checkpoint(ck), Interrupt()])
+        learn = learner(); quiet(learn, [Resume(load_checkpoint(learn, ck)), Checkpoint(ck)])
+    assert ref.growth.history.neurons_added.sum() > 0 and [p.width for p in ref.model.pairs()] == [p.width for p in learn.model.pairs()]
+    for (n, p), q in zip(ref.model.state_dict().items(), learn.model.state_dict().values()): assert torch.equal(p, q), n
+    assert ref.recorder.values == learn.recorder.values
+    pd.testing.assert_frame_equal(learn.growth.history.drop(columns='seconds'), ref.growth.history.drop(columns='seconds'))
+
 def test_fastai_script_resumes_exactly():
     "`GrowthCallback` in one's own fastai script: a grown ResNet with BatchNorm on crop-and-flipped images, interrupted and resumed in a learner built afresh."
-    from fastai.callback.core import Callback
     from fastai.data.core import DataLoaders, TfmdDL
     from fastai.learner import Learner
     from fastai.losses import CrossEntropyLossFlat
     from fastai.optimizer import SGD
     import fastai.callback.schedule  # noqa: adds `fit_one_cycle`
     from growing_nets import seed_everything, resnet18_grow, GrowthCallback, TINY, EveryPair
-    from growing_nets.checkpoint import Checkpoint, Resume, load_checkpoint
     from growing_nets.data import TensorData, CropFlip
     from growing_nets.test_utils import synth_images
     x, y = synth_images(320, size=16, n_classes=10, seed=1)
-
     def learner():
         seed_everything(0)
         dls = DataLoaders(TfmdDL(TensorData(x[:256], y[:256]), bs=32, shuffle=True, drop_last=True, after_batch=[CropFlip(2)]),
                           TfmdDL(TensorData(x[256:], y[256:]), bs=64))
         grow = GrowthCallback(TINY(), EveryPair(every=1, neurons=3), stat_images=96, held_images=32)
         return Learner(dls, resnet18_grow(interior=1/64, stream=1/16), loss_func=CrossEntropyLossFlat(), opt_func=partial(SGD, mom=0.9), cbs=grow)
-
-    class Interrupt(Callback):
-        def after_batch(self):
-            if self.training and self.epoch == 2 and self.iter == 3: raise KeyboardInterrupt
-
-    def fit(learn, cbs):
-        with learn.no_bar(), learn.no_logging(): learn.fit_one_cycle(4, 0.05, cbs=cbs)
-
-    with tempfile.TemporaryDirectory() as d:
-        ck = Path(d) / 'ck.pth'
-        ref = learner(); fit(ref, [Checkpoint(Path(d) / 'ref.pth')])
-        learn = learner()
-        with pytest.raises(KeyboardInterrupt): fit(learn, [Checkpoint(ck), Interrupt()])
-        learn = learner()                                # as a new process would: built afresh, then the checkpoint loaded
-        fit(learn, [Resume(load_checkpoint(learn, ck)), Checkpoint(ck)])
-    assert ref.growth.history.neurons_added.sum() > 0 and [p.width for p in ref.model.pairs()] == [p.width for p in learn.model.pairs()]
-    for (n, p), q in zip(ref.model.state_dict().items(), learn.model.state_dict().values()): assert torch.equal(p, q), n
-    assert ref.recorder.values == learn.recorder.values
-    pd.testing.assert_frame_equal(learn.growth.history.drop(columns='seconds'), ref.growth.history.drop(columns='seconds'))
+    fit_interrupted_and_resumed(learner, lambda learn, cbs: learn.fit_one_cycle(4, 0.05, cbs=cbs))
 
 def test_recent_batches_resume_exactly():
     "Growth from the recent training batches (`stat_images=None`), at points inside epochs: resumed at an epoch's start, the fit ends as the one never interrupted."
-    import fastai.callback.progress  # noqa: adds `Learner.no_bar`
-    from fastai.callback.core import Callback
     from fastai.optimizer import SGD
     from growing_nets import GrowthCallback, TINY, EveryPair, GrowingMLP, seed_everything
-    from growing_nets.checkpoint import Checkpoint, Resume, load_checkpoint
     from growing_nets.test_utils import synth_learner
     def learner():
         seed_everything(0)
         cb = GrowthCallback(TINY(), EveryPair(every=0.5, start=0.1, neurons=2), stat_images=None, stat_batches=2, held_batches=1)
         return synth_learner(GrowingMLP(8, [2], 2), opt_func=partial(SGD, mom=0.9), cbs=cb)
-    class Interrupt(Callback):
-        def after_batch(self):
-            if self.training and self.epoch == 2 and self.iter == 3: raise KeyboardInterrupt
-    def fit(learn, cbs):
-        with learn.no_bar(), learn.no_logging(): learn.fit(4, 0.02, cbs=cbs)
-    with tempfile.TemporaryDirectory() as d:
-        ck = Path(d) / 'ck.pth'
-        ref = learner(); fit(ref, [Checkpoint(Path(d) / 'ref.pth')])
-        learn = learner()
-        with pytest.raises(KeyboardInterrupt): fit(learn, [Checkpoint(ck), Interrupt()])
-        learn = learner(); fit(learn, [Resume(load_checkpoint(learn, ck)), Checkpoint(ck)])
-    assert ref.model.widths == learn.model.widths and ref.growth.history.neurons_added.sum() > 0
-    for (n, p), q in zip(ref.model.state_dict().items(), learn.model.state_dict().values()): assert torch.equal(p, q), n
+    fit_interrupted_and_resumed(learner, lambda learn, cbs: learn.fit(4, 0.02, cbs=cbs))
