@@ -31,6 +31,10 @@ def broken_archive(tmp_path_factory):
     (['--lr', '-1'], '--lr must be a positive number'),
     (['--preset', 'demo', '--epochs', '2'], 'no growth point before the last epoch'),
     (['--nproc', '0'], '--nproc must be ≥ 1'),
+    (['--preset', 'quick', '--every', '0'], '--every is a number of epochs > 0'),
+    (['--preset', 'quick', '--every', '0.5', '--phase', '0.4'], 'no growth point inside the growth phase'),
+    (['--preset', 'quick', '--phase', '9'], '--phase is a number of epochs in (0, --epochs]'),
+    (['--preset', 'quick', '--budget-by', 'lambda'], '--budget-by must be one of gain, gain_per_param'),
 ])
 def test_bad_input(args, message, tmp_path):
     r = run(*args, '--quiet', cwd=tmp_path)
