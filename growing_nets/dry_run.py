@@ -66,6 +66,7 @@ def check_pair(model:nn.Module, pair:LayerPair, batch:tuple, loss_func:Callable,
     except ValueError as e:
         if 'no statistics were collected' in str(e): return None      # a frozen layer: the growth event skips it, saying why
         return f"{name}: its statistics cannot be collected ({e}){_where(model, pair, x)}"
+    except torch.OutOfMemoryError: raise                          # the machine, not the pair
     except RuntimeError as e: return f"{name}: its statistics cannot be collected ({e}){_where(model, pair, x)}; is the pair two consecutive layers of the model?"
     prop = _trial_proposal(p1, tuple(st.M2.shape))
     with torch.no_grad(), forward_mode(m1, train_bn=False):      # BatchNorm from its running statistics: a calibrated channel is exactly the identity
@@ -73,6 +74,7 @@ def check_pair(model:nn.Module, pair:LayerPair, batch:tuple, loss_func:Callable,
         with virtual_growth(p1, _on_layers(p1, prop), 1.0): yv = m1(x)
     m0, p0 = copy.deepcopy((model, pair))
     try: y00, y1 = _grown_output(m0, p0, prop, 0.0, x), _grown_output(m1, p1, prop, 1.0, x)
+    except torch.OutOfMemoryError: raise
     except (RuntimeError, ValueError) as e:
         return (f"{name}: the model does not run once the pair has grown ({type(e).__name__}: {str(e).splitlines()[0]}): something between its layers "
                 f"does not grow with them (a norm, a pooling), or the pair joins layers that are not consecutive{_where(model, pair, x)}; leave it out of `pairs`")
