@@ -43,7 +43,7 @@ PRESETS = {
                   bs=128, lr=0.1, opt='sgd', n_train=10000, n_valid=2000),
     'cpu':   dict(dataset='cifar10', model='resnet18', start=1/64, target=1/8, stream=1/8, epochs=16, every=0.25, phase=2.5, neurons=8,
                   passes=7, bs=128, lr=0.1, opt='sgd', n_train=None, n_valid=None),   # growth early, as in the paper: 10 points in 2.5 epochs
-    'paper': dict(dataset='cifar10', model='resnet18', start=1/64, target=1.0, stream=1.0, epochs=300, every=1, neurons=16, passes=21,
+    'paper': dict(dataset='cifar10', model='resnet18', start=1/64, target=1.0, stream=1.0, epochs=300, every=1, phase=24, neurons=16, passes=21,
                   bs=128, lr=0.1, opt='sgd', n_train=None, n_valid=None),
 }
 # the growth event of every preset unless it says otherwise: `GrowthCallback`'s options (see `grow_step`)
