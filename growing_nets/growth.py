@@ -60,9 +60,14 @@ def fan_in_norm(layer:nn.Module) -> float:
     if getattr(layer, 'bias', None) is not None: w = torch.cat([w, layer.bias.detach()[:, None]], 1)
     return float(w.norm(dim=1).mean()) if w.shape[0] and w.shape[1] else 0.0
 
+def _fan_in_target(pair:LayerPair, proposal:Proposal) -> float:
+    "The norm new fan-ins are given: the mean of the layer's existing ones, or that of PyTorch's default initialisation (uniform within ±1/√fan-in: √(d/3(d−1)) for d entries with the bias)."
+    d = proposal.alpha.shape[1]
+    return fan_in_norm(pair.first) if proposal.fan_in_scale == 'layer' else math.sqrt(d / (3 * max(d - 1, 1)))
+
 def _at_layer_scale(pair:LayerPair, proposal:Proposal) -> Proposal:
     "A function-preserving proposal whose fan-ins are brought to the mean norm of the first layer's existing fan-ins (unchanged when it has none)."
-    r, na = fan_in_norm(pair.first), proposal.alpha.norm(dim=1)
+    r, na = _fan_in_target(pair, proposal), proposal.alpha.norm(dim=1)
     if r == 0 or not bool((na > 0).all()): return proposal
     return replace(proposal, alpha=proposal.alpha * (r / na)[:, None])
 
@@ -76,7 +81,7 @@ def normalise_proposal(pair:LayerPair, proposal:Proposal,
     if proposal.n_neurons == 0: return proposal
     if proposal.preserves_function: return _at_layer_scale(pair, proposal) if proposal.fan_in_at_layer_scale else proposal
     alpha, omega, homogeneous = proposal.alpha, proposal.omega, positively_homogeneous(pair.act)
-    r, na = fan_in_norm(pair.first), alpha.norm(dim=1)
+    r, na = _fan_in_target(pair, proposal), alpha.norm(dim=1)
     if homogeneous and r > 0 and bool((na > 0).all()):    # each fan-in at the mean norm of the existing ones, its fan-out the inverse
         c = r / na
         alpha, omega = alpha * c[:, None], omega / c[None, :]

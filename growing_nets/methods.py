@@ -44,6 +44,7 @@ class Proposal:
     preserves_function: bool = False # True when the new neurons do not change the function at insertion
     amplitude_in_fan_out: bool = False # amplitude γ scales the fan-out alone (set by `normalise_proposal`); else √γ each
     fan_in_at_layer_scale: bool = False # function-preserving neurons whose fan-ins `normalise_proposal` brings to the layer's mean fan-in norm
+    fan_in_scale: str = 'layer' # the norm `normalise_proposal` gives fan-ins: the layer's mean ('layer') or PyTorch's default initialisation's ('default')
 
     @property
     def n_neurons(self) -> int: return self.alpha.shape[0]
@@ -88,11 +89,13 @@ class TINY(GrowthMethod):
                  dtype:torch.dtype|None=None, # dtype of the solve (default: that of the statistics)
                  s2_rtol:float=1e-5, # eigenvalues of S₂ below s2_rtol × the largest are dropped from the whitening
                  zero_fan_out:bool=False, # fan-ins along the bottleneck (at the layer's fan-in scale), fan-outs zero: the function preserved, no line search
+                 fan_in_scale:str='layer', # normalised fan-ins at the layer's mean fan-in norm ('layer') or at PyTorch's default initialisation's ('default')
                 ):
         _check_thresholds(rel_threshold, abs_threshold)
         if not s2_rtol >= 0: raise ValueError(f"s2_rtol must be ≥ 0, got {s2_rtol}")
         self.rel_threshold, self.abs_threshold, self.apply_update, self.dtype, self.s2_rtol = rel_threshold, abs_threshold, apply_update, dtype, s2_rtol
-        self.zero_fan_out = zero_fan_out
+        if fan_in_scale not in ('layer', 'default'): raise ValueError(f"fan_in_scale must be 'layer' or 'default', got {fan_in_scale!r}")
+        self.zero_fan_out, self.fan_in_scale = zero_fan_out, fan_in_scale
 
     def propose(self, stats:PairStats, max_neurons:int|None=None, act_slope:float=1.0) -> Proposal:
         st, dt = stats.to(self.dtype), stats.S2.dtype                 # solved in `dtype`, returned in the statistics' own
@@ -103,7 +106,7 @@ class TINY(GrowthMethod):
         if self.zero_fan_out: omega, dW = torch.zeros_like(omega), None
         return Proposal(alpha, omega, lam, self.name, gain=float((lam.double()**2).sum()), bottleneck=st.bottleneck,
                         trace_E=stats.trace_E, dW=dW, update_gain=st.update_gain, preserves_function=self.zero_fan_out,
-                        fan_in_at_layer_scale=self.zero_fan_out, first_order_rate=_first_order_rate(stats, alpha, omega, act_slope, dW, st.update_gain))
+                        fan_in_at_layer_scale=self.zero_fan_out, fan_in_scale=self.fan_in_scale, first_order_rate=_first_order_rate(stats, alpha, omega, act_slope, dW, st.update_gain))
 
 # %% ../nbs/08_methods.ipynb #875a1b5d
 class GradMax(GrowthMethod):
