@@ -16,7 +16,7 @@ from .pairs import LayerPair, grow_linear_pair  # the second re-exported: its ho
 from .statistics import StatsCollector
 from .methods import GrowthMethod, Proposal, get_method
 from .policies import fit_budget, truncate_proposal
-from .optim import carry_optimizer, mark_replaced, forget_replaced
+from .optim import carry_optimizer, mark_replaced
 from .models import GrowingMLP  # re-exported: its home was this module
 
 # %% auto #0
@@ -65,8 +65,8 @@ def _fan_in_target(pair:LayerPair, proposal:Proposal) -> float:
     d = proposal.alpha.shape[1]
     return fan_in_norm(pair.first) if proposal.fan_in_scale == 'layer' else math.sqrt(d / (3 * max(d - 1, 1)))
 
-def _at_layer_scale(pair:LayerPair, proposal:Proposal) -> Proposal:
-    "A function-preserving proposal whose fan-ins are brought to the mean norm of the first layer's existing fan-ins (unchanged when it has none)."
+def _at_fan_in_target(pair:LayerPair, proposal:Proposal) -> Proposal:
+    "A function-preserving proposal whose fan-ins are brought to the norm `_fan_in_target` gives (unchanged when it is 0)."
     r, na = _fan_in_target(pair, proposal), proposal.alpha.norm(dim=1)
     if r == 0 or not bool((na > 0).all()): return proposal
     return replace(proposal, alpha=proposal.alpha * (r / na)[:, None])
@@ -79,7 +79,7 @@ def normalise_proposal(pair:LayerPair, proposal:Proposal,
                       ) -> Proposal:
     "`proposal` rescaled so that γ = 1 means new neurons adding to the second layer's output a part as large as what it holds already."
     if proposal.n_neurons == 0: return proposal
-    if proposal.preserves_function: return _at_layer_scale(pair, proposal) if proposal.fan_in_at_layer_scale else proposal
+    if proposal.preserves_function: return _at_fan_in_target(pair, proposal) if proposal.fan_in_at_layer_scale else proposal
     alpha, omega, homogeneous = proposal.alpha, proposal.omega, positively_homogeneous(pair.act)
     r, na = _fan_in_target(pair, proposal), alpha.norm(dim=1)
     if homogeneous and r > 0 and bool((na > 0).all()):    # each fan-in at the mean norm of the existing ones, its fan-out the inverse
@@ -262,7 +262,7 @@ def _record(p:LayerPair, prop:Proposal, method:GrowthMethod, gamma:float, losses
 def _grow_groups(model:nn.Module, todo:list[tuple[LayerPair, Proposal]], method:GrowthMethod, loss_func:Callable, held_batches:list,
                  gammas:list[float]|None, train_bn:bool, min_decrease:float|None, joint:bool, say:Callable) -> list[dict]:
     "Line search, commit and calibration for all pairs together (`joint`) or one pair after another; one record per pair."
-    records, loss0, xb, before = [], None, held_batches[0][0], dict(model.named_parameters())
+    records, loss0, xb = [], None, held_batches[0][0]
     for group in ([todo] if joint and todo else [[t] for t in todo]):
         t1 = time.perf_counter()
         say('growth: line search for ' + ', '.join(p.name for p, _ in group))
@@ -281,7 +281,6 @@ def _grow_groups(model:nn.Module, todo:list[tuple[LayerPair, Proposal]], method:
         else: loss0 = losses[0.0]
         secs = (time.perf_counter() - t1) / len(group)
         records += [_record(p, prop, method, gamma if k else 0.0, losses, loss0, seconds=secs) for (p, prop), k in zip(group, kept)]
-    mark_replaced(before, model)                        # an optimizer that still holds the old parameters warns when it steps
     return records
 
 def _event_inputs(stat_batches, held_batches, room, n_pairs:int) -> tuple[list, list, list]:
@@ -312,16 +311,17 @@ def restore_modules(state:list):
         for a, v in attrs.items(): setattr(m, a, v)
 
 def all_or_nothing(f):
-    "Decorate a growth function of `model` (its first argument): if it raises, `model` is put back as it was and a `GrowthError` says what failed."
+    "Decorate a growth function of `model` (its first argument): if it raises, `model` is put back as it was and a `GrowthError` says what failed; if it succeeds, the parameters it replaced are marked (`mark_replaced`)."
     @functools.wraps(f)
     def _f(model, *args, **kwargs):
-        state = module_state(model)
-        try: return f(model, *args, **kwargs)
+        state, before = module_state(model), dict(model.named_parameters())
+        try: out = f(model, *args, **kwargs)
         except GrowthInputError: raise
         except Exception as e:
             restore_modules(state)
-            forget_replaced(p for _, params, _, _ in state for p in params.values() if p is not None)
             raise GrowthError(f"growth failed, the model is as it was before: {type(e).__name__}: {e}") from e
+        mark_replaced(before, model)                    # an optimizer that still holds the old parameters warns when it steps
+        return out
     return _f
 
 # %% ../nbs/11_growth.ipynb #e7f0beab

@@ -12,7 +12,7 @@ from fastai.learner import Learner
 from fastai.optimizer import Optimizer
 
 # %% auto #0
-__all__ = ['NEW_STATES', 'pad_to', 'mark_replaced', 'forget_replaced', 'carry_optimizer', 'rebuild_optimizer']
+__all__ = ['NEW_STATES', 'pad_to', 'mark_replaced', 'carry_optimizer', 'rebuild_optimizer']
 
 # %% ../nbs/10a_optim.ipynb #1fb36ec3
 NEW_STATES = ('zero', 'mean')   # what the new entries of an optimizer's per-parameter state start from
@@ -42,10 +42,6 @@ def mark_replaced(before:dict[str, nn.Parameter], model:nn.Module):
     if not _HOOK: _HOOK.append(register_optimizer_step_pre_hook(_warn_stale))
 
 # %% ../nbs/10a_optim.ipynb #1bb78344
-def forget_replaced(params):
-    "Parameters a failed growth put back: no longer replaced."
-    for p in params: _REPLACED.pop(id(p), None)
-
 def carry_optimizer(opt:torch.optim.Optimizer, # an optimizer over the model's parameters before growth
                     before:dict[str, nn.Parameter], # `dict(model.named_parameters())` taken before growth
                     model:nn.Module, # the grown model
