@@ -20,13 +20,15 @@ from .policies import GrowthPolicy, EveryPair, BestPairs, BottleneckThreshold  #
 from .growth import grow_step, GrowthError
 from .dry_run import check_pairs
 from .find_pairs import find_pairs
+from .resize import resize_to_state, load_grown_state, keep_resizable  # re-exported: their home was this module
+from .step_stats import StatsWindow, STATS_FROM
+from fastai.torch_core import find_bs
 from .catch_up import NewNeuronRate
 from .optim import rebuild_optimizer, _holds_model_params, NEW_STATES  # the first re-exported: its home was this module
 from .distrib import unwrap, rewrap, base_loader, main_process, distributed_loaders_on_any_device, _shard  # re-exported: their home was this module
 
 # %% auto #0
-__all__ = ['skipped_on_resume', 'GrowthCallback', 'event_line', 'resize_to_state', 'load_grown_state', 'keep_resizable',
-           'save_grown', 'load_grown']
+__all__ = ['skipped_on_resume', 'GrowthCallback', 'event_line', 'save_grown', 'load_grown']
 
 # %% ../nbs/12_callback.ipynb #c5c65b03
 def skipped_on_resume(learn:Learner) -> bool:
@@ -41,13 +43,15 @@ def _check_pairs(pairs) -> list:
             raise TypeError(f"pairs must be LayerPair objects (LayerPair(first, second, act), ConvPair, ...), got {type(p).__name__} {p!r:.80}")
     return pairs
 
-def _check_options(policy, stat_batches, held_batches, stat_images, held_images, new_lr, pairs):
+def _check_options(policy, stat_batches, held_batches, stat_images, held_images, new_lr, pairs, stats_from):
     "A one-line error for the first bad option of `GrowthCallback`."
     if not isinstance(policy, GrowthPolicy): raise TypeError(f"policy must be a GrowthPolicy (EveryPair, BestPairs, BottleneckThreshold), got {policy!r}")
     if stat_batches < 1 or held_batches < 0: raise ValueError(f"stat_batches must be ≥ 1 and held_batches ≥ 0, got {stat_batches}, {held_batches}")
     if (stat_images is not None and stat_images < 1) or held_images < 1: raise ValueError(f"stat_images and held_images must be ≥ 1, got {stat_images}, {held_images}")
     if new_lr is not None and not isinstance(new_lr, NewNeuronRate): raise TypeError(f"new_lr must be a NewNeuronRate, got {new_lr!r}")
     if pairs is not None and pairs != 'auto' and not callable(pairs): _check_pairs(pairs)
+    if stats_from not in STATS_FROM: raise ValueError(f"stats_from must be one of {', '.join(STATS_FROM)}, got {stats_from!r}")
+    if stats_from == 'steps' and stat_images is None: raise ValueError("stats_from='steps' collects over the last stat_images training images: give stat_images")
 
 # %% ../nbs/12_callback.ipynb #9ffcbcee
 class GrowthCallback(Callback):
@@ -75,21 +79,17 @@ class GrowthCallback(Callback):
                  new_lr:NewNeuronRate|None=None, # a learning rate of their own for the weights each event adds (see `NewNeuronRate`)
                  check:bool=True, # grow each pair by trial on a copy of the model before the first step (`check_pairs`): refuse what would break
                  new_state:str='zero', # the optimizer state new weights start from: 'zero', or 'mean' of their tensor's (see `pad_to`)
+                 stats_from:str='pass', # statistics from a pass of their own over `stat_images` images, or from the training 'steps' before each point (`StatsWindow`)
                 ):
         self.method = get_method(method)
         self.policy = policy if policy is not None else EveryPair()
-        _check_options(self.policy, stat_batches, held_batches, stat_images, held_images, new_lr, pairs)
+        _check_options(self.policy, stat_batches, held_batches, stat_images, held_images, new_lr, pairs, stats_from)
         self.stat_images, self.held_images, self.stat_batches, self.held_batches = stat_images, held_images, stat_batches, held_batches
         self.event_options = dict(normalize=normalize, train_bn=train_bn, gammas=gammas, min_decrease=min_decrease, joint=joint, measure_after=measure_after)
         self.valid_images, self.reduction, self._pairs, self.verbose, self.grow_after_last = valid_images, reduction, pairs, verbose, grow_after_last
         if new_state not in NEW_STATES: raise ValueError(f"new_state must be one of {', '.join(NEW_STATES)}, got {new_state!r}")
-        self.new_lr, self.check, self.new_state = new_lr, check, new_state
-        self.records, self.skips, self.n_fits = [], [], 0
-
-    @property
-    def history(self) -> pd.DataFrame:
-        "One row per pair and growth event."
-        return pd.DataFrame(self.records)
+        self.new_lr, self.check, self.new_state, self.stats_from = new_lr, check, new_state, stats_from
+        self.records, self.skips, self.n_fits, self.window = [], [], 0, None
 
 # %% ../nbs/12_callback.ipynb #947d3ecc
 @patch
@@ -124,8 +124,15 @@ def before_fit(self:GrowthCallback):
     if getattr(self.learn, 'opt', None) is not None and type(self.learn.opt).__name__ == 'OptimWrapper':
         raise TypeError("GrowthCallback carries the state of fastai optimizers (SGD, Adam, ...); wrapped PyTorch optimizers are not supported")
     self.buffer = deque(maxlen=self.stat_batches + self.held_batches)
+    self.window = StatsWindow(self.stat_images) if self.stats_from == 'steps' else None
     if self.new_lr is not None and '_resumed_new_lr' in self.__dict__: self.new_lr.windows = self.__dict__.pop('_resumed_new_lr')
     self.params0, self._valid, self._checked = count_params(self.learn.model), None, False
+
+# %% ../nbs/12_callback.ipynb #8b437069
+@patch(as_prop=True)
+def history(self:GrowthCallback) -> pd.DataFrame:
+    "One row per pair and growth event."
+    return pd.DataFrame(self.records)
 
 # %% ../nbs/12_callback.ipynb #947d3ecd
 @patch
@@ -136,6 +143,7 @@ def before_epoch(self:GrowthCallback):
 def before_batch(self:GrowthCallback):
     if self.training and not self._checked: self._check()
     if self.training and self.stat_images is None: self.buffer.append((self.learn.xb, self.learn.yb))
+    if self.training and self.window is not None and not self.window.open: self._open_window()
 
 @patch
 def _check(self:GrowthCallback):
@@ -156,15 +164,31 @@ def after_batch(self:GrowthCallback):
     it, n = self.learn.iter + 1, self.learn.n_iter
     last = self.learn.epoch + 1 == self.learn.n_epoch and it == n
     if self.policy.unit == 'iter':
-        if self.policy.due(self.learn.train_iter) and (self.grow_after_last or not last): self.grow()
-    elif it < n and self.policy.crossed(self.learn.epoch + (it - 1) / n, self.learn.epoch + it / n): self.grow()   # a point inside the epoch
+        if self.policy.due(self.learn.train_iter): self._at_point(self.grow_after_last or not last)
+    elif it < n and self.policy.crossed(self.learn.epoch + (it - 1) / n, self.learn.epoch + it / n): self._at_point()   # a point inside the epoch
+
+
+# %% ../nbs/12_callback.ipynb #19b0777d
+@patch
+def _open_window(self:GrowthCallback):
+    "Attach the statistics hooks when a growth point comes within `stat_images` training images (`StatsWindow`)."
+    l = self.learn
+    if not self.window.point_ahead(self.policy, l.epoch, l.iter, l.n_iter, l.train_iter, find_bs(l.yb)): return
+    pairs, scaler = self.get_pairs(), getattr(l, 'scaler', None)         # mixed precision scales the loss: its gradients are divided back
+    self.window.start(pairs, self.policy.room(pairs), self.red, scaler.get_scale if scaler is not None else None)
+
+@patch
+def _at_point(self:GrowthCallback, grow:bool=True):
+    "A growth point: the event, from the statistics of the steps before it when they are collected there (the window closed either way)."
+    window = self.window.take() if self.window is not None else None
+    if grow: self.grow(window)
 
 @patch
 def after_epoch(self:GrowthCallback):
     if skipped_on_resume(self.learn): return
     last = self.learn.epoch + 1 == self.learn.n_epoch       # neurons added now would go untrained, unless another fit follows
     end, n = self.learn.epoch + 1, len(self.learn.dls.train)   # points in the epoch's last batch come after its validation
-    if self.policy.unit == 'epoch' and self.policy.crossed(end - 1 / n, end) and (self.grow_after_last or not last): self.grow()
+    if self.policy.unit == 'epoch' and self.policy.crossed(end - 1 / n, end): self._at_point(self.grow_after_last or not last)
 
 # %% ../nbs/12_callback.ipynb #664f7591
 @patch
@@ -174,7 +198,8 @@ def before_step(self:GrowthCallback):
 
 @patch
 def after_fit(self:GrowthCallback):
-    self.buffer, self._valid = None, None
+    if self.window is not None: self.window.take()           # a window open at the end of the fit: its hooks removed
+    self.buffer, self._valid, self.window = None, None, None
     if self.new_lr is not None: self.new_lr.shift(-self.learn.train_iter)   # iterations count from 0 in the next fit
 
 # %% ../nbs/12_callback.ipynb #f2d74c9a
@@ -187,7 +212,7 @@ def _take_images(dl, n_images:int) -> list:
     return out
 
 @patch
-def _event_batches(self:GrowthCallback) -> tuple[list, list]:
+def _event_batches(self:GrowthCallback, stats:bool=True) -> tuple[list, list]: # `stats`: batches for the statistics as well, else held ones only
     "Statistics and held batches of a growth event: disjoint samples drawn afresh from the training set, or the recent training batches."
     if self.stat_images is None:
         buf = [(xb[0], yb[0]) for xb, yb in self.buffer]
@@ -195,8 +220,8 @@ def _event_batches(self:GrowthCallback) -> tuple[list, list]:
     train = self.learn.dls.train
     dl = base_loader(train).new(shuffle=True)
     if distributed(): dl.rng = random.Random(int(sum_over_processes(random.getrandbits(31) if main_process() else 0)[0]))   # one order for all
-    batches = _take_images(dl, self.stat_images + self.held_images)
-    n_stat = min(len(_take_images(batches, self.stat_images)), max(len(batches) - 1, 1))   # at least one batch left for the line search
+    batches = _take_images(dl, self.stat_images * stats + self.held_images)
+    n_stat = min(len(_take_images(batches, self.stat_images)), max(len(batches) - 1, 1)) if stats else 0   # at least one batch left for the line search
     return _shard(batches[:n_stat]), _shard(batches[n_stat:] or batches[:n_stat])
 
 @patch
@@ -223,19 +248,19 @@ def _skip(self:GrowthCallback, pair:str, reason:str):
 
 # %% ../nbs/12_callback.ipynb #0f9ccd68
 @patch
-def grow(self:GrowthCallback):
+def grow(self:GrowthCallback, window:tuple|None=None): # the pairs and their statistics collected by a `StatsWindow`, if any
     "One growth event (`grow_step`), then the optimizer rebuilt over the new parameters and the records kept."
     t0, wrapped = time.perf_counter(), self.learn.model
     model = unwrap(wrapped)
-    pairs = self.get_pairs()
+    pairs, stats = window or (self.get_pairs(), None)
     room = self.policy.room(pairs)
     if not any(room): return
-    stat, held = self._event_batches()
-    if not stat: return
+    stat, held = self._event_batches(stats is None)
+    if not (stat or stats): return
     old_params, before = dict(wrapped.named_parameters()), dict(model.named_parameters())
     try: ev = grow_step(model, pairs, self.method, self.learn.loss_func, stat, held, room=room, select=self.policy.select,
                         max_params=self.policy.max_params, budget_by=self.policy.budget_by, reduction=self.red, valid_batches=self._valid_batches(),
-                        progress=self._progress, **self.event_options)
+                        progress=self._progress, stats=stats, **self.event_options)
     except GrowthError as e:
         if distributed(): raise                               # the other processes are inside the event's collectives: stop them all
         return self._skip(', '.join(p.name or str(p) for p in pairs), str(e))   # the model as it was: training goes on
@@ -319,49 +344,7 @@ def plot_loss(self:GrowthCallback, *args, **kwargs):
         ax.plot([], [], color='tab:green', ls='--', lw=0.8, label='growth'); ax.legend()
     return ax
 
-# %% ../nbs/12_callback.ipynb #4c8f3fe6
-def _resize_module(m:nn.Module, shapes:dict[str, torch.Size]):
-    "Give `m`'s own parameters and buffers the saved `shapes` (values are loaded afterwards)."
-    for name, shape in shapes.items():
-        t = getattr(m, name, None)
-        if t is None or t.shape == shape: continue
-        new = t.new_zeros(shape)
-        if isinstance(t, nn.Parameter): setattr(m, name, nn.Parameter(new, requires_grad=t.requires_grad))
-        else: setattr(m, name, new)
-    if isinstance(m, nn.Linear): m.out_features, m.in_features = m.weight.shape
-    elif isinstance(m, nn.modules.conv._ConvNd): m.out_channels, m.in_channels = m.weight.shape[0], m.weight.shape[1] * m.groups
-    elif isinstance(m, nn.modules.batchnorm._NormBase): m.num_features = m.running_mean.shape[0] if m.running_mean is not None else m.weight.shape[0]
-
-def resize_to_state(model:nn.Module, state:dict[str, torch.Tensor]):
-    "Resize `model`'s layers to the shapes in `state` (keys of modules it does not have are left to `load_state_dict` to report)."
-    by_module = {}
-    for key, v in state.items():
-        mod, _, name = key.rpartition('.')
-        by_module.setdefault(mod, {})[name] = v.shape
-    for mod, shapes in by_module.items():
-        try: m = model.get_submodule(mod)
-        except AttributeError: continue
-        _resize_module(m, shapes)
-
-def load_grown_state(model:nn.Module, state:dict[str, torch.Tensor]):
-    "Resize `model`'s layers to the shapes in `state`, then load it (strictly)."
-    resize_to_state(model, state)
-    model.load_state_dict(state)
-
 # %% ../nbs/12_callback.ipynb #4c8f3fe7
-def _resize_before_load(module, state_dict, prefix, *args):
-    "Load pre-hook of a growable model: its layers take the shapes of the incoming state; the parameters it had are kept for the optimizer."
-    before = dict(module.named_parameters())
-    resize_to_state(module, {k[len(prefix):]: v for k, v in state_dict.items() if k.startswith(prefix)})
-    if any(p is not before.get(n) for n, p in module.named_parameters()): module.__dict__['_params_before_load'] = before
-
-def keep_resizable(model:nn.Module) -> nn.Module:
-    "Make `model.load_state_dict` (and so `Learner.load`, `SaveModelCallback`) resize its layers to a grown state first (idempotent)."
-    if not getattr(model, '_resizable', False):
-        model.register_load_state_dict_pre_hook(_resize_before_load)
-        model.__dict__['_resizable'] = True
-    return model
-
 def save_grown(learn:Learner, file) -> None:
     "Save `learn.model`'s weights, shapes included, and the growth history, loadable with `weights_only=True`."
     growth = getattr(learn, 'growth', None)

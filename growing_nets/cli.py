@@ -70,6 +70,7 @@ def grow(preset:str='demo', # demo (digits, seconds), quick (CIFAR-10 subset, mi
          passes:int=None, # each layer grows from start to target in this many equal increments (0: up to --neurons per growth point)
          max_params:int=None, # a parameter budget instead of the target widths: growth (same increments) until the model has this many
          budget_by:str=None, # how the budget is spent: gain (largest λ² first) or gain_per_param (λ² over a neuron's parameters)
+         stats_from:str=None, # each growth event's statistics: pass (a pass of their own) or steps (the training steps before its point)
          bs:int=None, # batch size
          lr:float=None, # peak learning rate
          n_train:int=None, # use only this many training images
@@ -86,7 +87,7 @@ def grow(preset:str='demo', # demo (digits, seconds), quick (CIFAR-10 subset, mi
     "Grow a tiny network with TINY and compare it with GradMax, random growth and the fixed network; write a report."
     if preset not in PRESETS: _fail(f"unknown preset {preset!r}; choose one of {', '.join(PRESETS)}")
     given = dict(dataset=dataset, model=model, start=start, target=target, stream=stream, epochs=epochs, every=every, phase=phase,
-                 neurons=neurons, passes=passes, max_params=max_params, budget_by=budget_by, bs=bs, lr=lr, n_train=n_train, n_valid=n_valid)
+                 neurons=neurons, passes=passes, max_params=max_params, budget_by=budget_by, stats_from=stats_from, bs=bs, lr=lr, n_train=n_train, n_valid=n_valid)
     cfg = dict(PRESETS[preset], **{k: v for k, v in given.items() if v is not None}, preset=preset, policy=policy, seed=seed, data=data, device=device)
     runs = [m.strip() for m in methods.split(',') if m.strip()]
     if bad := [m for m in runs if m not in METHODS]: _fail(f"unknown method(s) {', '.join(bad)}; choose from {', '.join(METHODS)}")

@@ -25,6 +25,7 @@ from .models import GrowingMLP, resnet18_grow, GrowingVGG
 from .methods import get_method
 from .policies import EveryPair, BestPairs, BottleneckThreshold, BUDGET_RANKINGS
 from .catch_up import NewNeuronRate
+from .step_stats import STATS_FROM
 from .callback import GrowthCallback, save_grown, skipped_on_resume, unwrap, main_process, distributed_loaders_on_any_device
 from .checkpoint import Checkpoint, Resume, load_checkpoint
 
@@ -48,7 +49,7 @@ PRESETS = {
 }
 # the growth event of every preset unless it says otherwise: `GrowthCallback`'s options (see `grow_step`)
 GROWTH_OPTIONS = dict(stat_images=8192, held_images=1024, stat_batches=8, held_batches=2, normalize=True, train_bn=True,
-                      gammas=None, min_decrease=1e-3, valid_images=None, measure_after=False, joint=True, new_state='zero')
+                      gammas=None, min_decrease=1e-3, valid_images=None, measure_after=False, joint=True, new_state='zero', stats_from='pass')
 METHODS = ('tiny', 'gradmax', 'random', 'fixed')
 DATASETS = ('digits', 'cifar10', 'cifar100')
 MODELS = ('mlp', 'resnet18', 'cnn')
@@ -71,6 +72,7 @@ def check_config(cfg:dict, methods:list[str]|None=None) -> dict:
     if cfg.get('max_params') is not None and cfg['max_params'] < 1: raise ValueError(f"--max-params must be ≥ 1, got {cfg['max_params']}")
     if (cfg.get('passes') or 0) < 0: raise ValueError(f"--passes must be ≥ 1 (or 0 for up to --neurons per growth point), got {cfg['passes']}")
     if cfg['opt'] not in ('sgd', 'adam'): raise ValueError(f"unknown optimizer {cfg['opt']!r}: sgd or adam")
+    if cfg.get('stats_from', 'pass') not in STATS_FROM: raise ValueError(f"--stats-from must be one of {', '.join(STATS_FROM)}, got {cfg['stats_from']!r}")
     if cfg['bs'] < 1: raise ValueError(f"--bs must be ≥ 1, got {cfg['bs']}")
     if not (cfg['lr'] > 0 and math.isfinite(cfg['lr'])): raise ValueError(f"--lr must be a positive number, got {cfg['lr']}")
     if any(m != 'fixed' for m in methods or []) and cfg['every'] >= cfg['epochs']:

@@ -344,13 +344,13 @@ def grow_step(model:nn.Module, pairs:list[LayerPair], # the model and its growab
               valid_batches:list|None=None, # batches used for nothing else, to measure the event's effect on the loss
               measure_after:bool=False, # Ψ again after growth (a second statistics pass)
               progress:Callable[[str], None]|None=None, # called with a short message at each stage
+              stats:StatsCollector|None=None, # statistics collected already (during training steps, see `StatsWindow`): no pass over `stat_batches`
              ) -> dict:
     "One growth event: statistics → proposals → policy and budget → normalisation → line search → commit → BatchNorm calibration → records."
     stat_batches, held_batches, room = _event_inputs(stat_batches, held_batches, room, len(pairs))
     method, t0, skips, say = get_method(method), time.perf_counter(), [], progress or (lambda msg: None)
     if not any(r != 0 for r in room): return dict(records=[], skips=[], grown=[])
-    say('growth: statistics')
-    sc = collect_stats(model, [p for p, r in zip(pairs, room) if r != 0], loss_func, stat_batches, reduction)
+    sc = stats.all_reduce() if stats is not None else say('growth: statistics') or collect_stats(model, [p for p, r in zip(pairs, room) if r != 0], loss_func, stat_batches, reduction)
     todo = _todo(model, pairs, _propose(method, sc, pairs, room, skips), select, max_params, budget_by)
     if normalize and todo:
         io = pair_inputs_outputs(model, [p for p, _ in todo], held_batches[0][0], train_bn)
@@ -358,7 +358,7 @@ def grow_step(model:nn.Module, pairs:list[LayerPair], # the model and its growab
     valid_before = held_loss(model, loss_func, valid_batches, train_bn) if valid_batches else math.nan
     records = _grow_groups(model, todo, method, loss_func, held_batches, gammas, train_bn, min_decrease, joint, say)
     grown = [p for (p, _), r in zip(todo, records) if r['neurons_added']]
-    after = collect_stats(model, grown, loss_func, stat_batches, reduction) if measure_after and grown else None
+    after = collect_stats(model, grown, loss_func, stat_batches or held_batches, reduction) if measure_after and grown else None
     valid_after, params = held_loss(model, loss_func, valid_batches, train_bn) if valid_batches else math.nan, count_params(model)
     for r, (p, _) in zip(records, todo):
         r.update(bottleneck_after=after.stats(p).bottleneck if after is not None and r['neurons_added'] else math.nan,

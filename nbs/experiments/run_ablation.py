@@ -25,9 +25,12 @@ VARIANTS = {'fixed': ('fixed', None, {}),
             # what separates TINY from random growth, one difference at a time (with tiny_early_always: no refusals)
             'tiny_early_zero_out': ('tiny', 'early', dict(method_options=dict(zero_fan_out=True))),   # TINY's fan-ins, zero fan-outs
             'random_early_layer': ('random', 'early', dict(method_options=dict(layer_scale=True))),   # random fan-ins at TINY's scale
-            'tiny_early_default_scale': ('tiny', 'early', dict(method_options=dict(fan_in_scale='default')))}   # TINY's fan-ins at random's scale
+            'tiny_early_default_scale': ('tiny', 'early', dict(method_options=dict(fan_in_scale='default'))),   # TINY's fan-ins at random's scale
+            # all three at once: TINY's event differs from random growth only by the fan-ins' directions
+            'tiny_early_like_random': ('tiny', 'early', dict(min_decrease=None,
+                                                             method_options=dict(zero_fan_out=True, fan_in_scale='default')))}   # TINY's fan-ins at random's scale
 ORDER = ['fixed', 'tiny_late', 'tiny_early', 'random_early', 'tiny_early_lr', 'random_early_lr', 'tiny_early_always',
-         'tiny_early_zero_out', 'random_early_layer', 'tiny_early_default_scale', 'random_late']
+         'tiny_early_zero_out', 'random_early_layer', 'tiny_early_default_scale', 'tiny_early_like_random', 'random_late']
 
 def config(seed:int, name:str, scale:str='mid') -> dict:
     method, schedule, options = VARIANTS[name]
