@@ -80,12 +80,14 @@ class GrowthCallback(Callback):
                  check:bool=True, # grow each pair by trial on a copy of the model before the first step (`check_pairs`): refuse what would break
                  new_state:str='zero', # the optimizer state new weights start from: 'zero', or 'mean' of their tensor's (see `pad_to`)
                  stats_from:str='pass', # statistics from a pass of their own over `stat_images` images, or from the training 'steps' before each point (`StatsWindow`)
+                 positions:float|None=None, # fraction of each image's positions the statistics of convolution pairs read, at random (see `StatsCollector`); None: all
                 ):
         self.method = get_method(method)
         self.policy = policy if policy is not None else EveryPair()
         _check_options(self.policy, stat_batches, held_batches, stat_images, held_images, new_lr, pairs, stats_from)
         self.stat_images, self.held_images, self.stat_batches, self.held_batches = stat_images, held_images, stat_batches, held_batches
-        self.event_options = dict(normalize=normalize, train_bn=train_bn, gammas=gammas, min_decrease=min_decrease, joint=joint, measure_after=measure_after)
+        self.event_options = dict(normalize=normalize, train_bn=train_bn, gammas=gammas, min_decrease=min_decrease, joint=joint, measure_after=measure_after,
+                                  positions=positions)
         self.valid_images, self.reduction, self._pairs, self.verbose, self.grow_after_last = valid_images, reduction, pairs, verbose, grow_after_last
         if new_state not in NEW_STATES: raise ValueError(f"new_state must be one of {', '.join(NEW_STATES)}, got {new_state!r}")
         self.new_lr, self.check, self.new_state, self.stats_from = new_lr, check, new_state, stats_from
@@ -175,7 +177,7 @@ def _open_window(self:GrowthCallback):
     l = self.learn
     if not self.window.point_ahead(self.policy, l.epoch, l.iter, l.n_iter, l.train_iter, find_bs(l.yb)): return
     pairs, scaler = self.get_pairs(), getattr(l, 'scaler', None)         # mixed precision scales the loss: its gradients are divided back
-    self.window.start(pairs, self.policy.room(pairs), self.red, scaler.get_scale if scaler is not None else None)
+    self.window.start(pairs, self.policy.room(pairs), self.red, scaler.get_scale if scaler is not None else None, self.event_options['positions'])
 
 @patch
 def _at_point(self:GrowthCallback, grow:bool=True):

@@ -12,7 +12,7 @@ import torch.nn.functional as F
 from fastcore.basics import patch
 from .pairs import LayerPair, grow_batchnorm, calibrate_batchnorm, _replace_param  # the second re-exported: its home was this module
 from .statistics import PairStats
-from .patches import conv_geometry, unfold_patches, patch_rows, rows_products, by_positions, _tap_list, ONE
+from .patches import conv_geometry, unfold_patches, patch_rows, patch_rows_at, rows_products, by_positions, _tap_list, ONE
 from .patches import patch_products, correlation_products, position_products, correlations  # re-exported: their home was this module
 from .solver import optimal_neurons
 
@@ -64,6 +64,7 @@ class ConvPair(LayerPair):
     bn: nn.BatchNorm2d|None = None  # BatchNorm applied to `first`'s output before `act`, grown with the channels
     shortcut_positions: int = 256   # statistics from correlations, not rows, on maps of this many positions per image (`shortcuts`)
     shortcut_channels: int = 8      # ... and with this many channels between the convolutions
+    position_rows = True            # its rows are an image's output positions: a collector may read a sample of them (`positions`)
 
     def __post_init__(self):
         for m in (self.first, self.second): conv_geometry(m)
@@ -99,6 +100,7 @@ class ConvPairFull(ConvPair):
     def _check_scheme(self): pass
     def first_rows(self, x:torch.Tensor) -> torch.Tensor: return offset_rows(self.patches(x), self.second)
     first_rows_are_layer_rows = False
+    position_rows = False           # statistics by kernel offset: from every position
 
 # %% ../nbs/07_conv.ipynb #f17a0010
 @patch
@@ -140,6 +142,25 @@ def cross_sums(self:ConvPair, xf:torch.Tensor, xs:torch.Tensor, v:torch.Tensor) 
 
 @patch
 def shortcuts(self:ConvPairFull, x:torch.Tensor, g) -> bool: return False   # B_{l-2} by offset: rows
+
+# %% ../nbs/07_conv.ipynb #4092da4c
+@patch
+def second_rows_at(self:ConvPair, x:torch.Tensor, at:tuple) -> torch.Tensor:
+    "Rows B_{l-1} of the second convolution's input `x` at its output positions `at` = (image, row, column) index tensors."
+    return patch_rows_at(x, *conv_geometry(self.second), self.second.bias is not None, *at)
+
+@patch
+def grad_rows_at(self:ConvPair, g:torch.Tensor, at:tuple) -> torch.Tensor:
+    "Rows of the gradient `g` at the second convolution's output, at the positions `at`."
+    b, i, j = at
+    return g[b, :, i, j]
+
+@patch
+def first_rows_at(self:ConvPair, x:torch.Tensor, at:tuple) -> torch.Tensor:
+    "Rows B_{l-2} at the second convolution's output positions `at`: the first convolution's patch of `x` that the centre tap reads there."
+    (ch, cw), (sh, sw), (ph, pw) = _centre(self.second)
+    b, i, j = at
+    return patch_rows_at(x, *conv_geometry(self.first), self.first.bias is not None, b, i * sh - ph + ch, j * sw - pw + cw)
 
 # %% ../nbs/07_conv.ipynb #d45e5ec6
 def _pad_rows(t:torch.Tensor, n:int) -> torch.Tensor:

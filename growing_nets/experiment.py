@@ -49,7 +49,8 @@ PRESETS = {
 }
 # the growth event of every preset unless it says otherwise: `GrowthCallback`'s options (see `grow_step`)
 GROWTH_OPTIONS = dict(stat_images=8192, held_images=1024, stat_batches=8, held_batches=2, normalize=True, train_bn=True,
-                      gammas=None, min_decrease=1e-3, valid_images=None, measure_after=False, joint=True, new_state='zero', stats_from='pass')
+                      gammas=None, min_decrease=1e-3, valid_images=None, measure_after=False, joint=True, new_state='zero', stats_from='pass',
+                      positions=None)
 METHODS = ('tiny', 'gradmax', 'random', 'fixed')
 DATASETS = ('digits', 'cifar10', 'cifar100')
 MODELS = ('mlp', 'resnet18', 'cnn')

@@ -186,10 +186,11 @@ def virtual_loss(model:nn.Module, group:list[tuple[LayerPair, Proposal]], gamma:
 # %% ../nbs/11_growth.ipynb #2e7210e8
 def collect_stats(model:nn.Module, pairs:list[LayerPair], loss_func:Callable, batches:Iterable,
                   reduction:str='mean', # reduction of `loss_func`
+                  positions:float|None=None, # fraction of each image's positions read by convolution pairs (see `StatsCollector`); None: all
                  ) -> StatsCollector:
     "Statistics of `pairs` on `batches` of `(x, y)` (tuples of inputs and targets, or tensors) at the current weights, in training mode; no gradient is left behind."
     try:
-        with StatsCollector(pairs, reduction=reduction) as sc, forward_mode(model, train_bn=True):
+        with StatsCollector(pairs, reduction=reduction, positions=positions) as sc, forward_mode(model, train_bn=True):
             for xb, yb in batches:
                 xb, yb = (xb if isinstance(xb, (tuple, list)) else (xb,)), (yb if isinstance(yb, (tuple, list)) else (yb,))
                 loss_func(model(*xb), *yb).backward()
@@ -345,20 +346,20 @@ def grow_step(model:nn.Module, pairs:list[LayerPair], # the model and its growab
               measure_after:bool=False, # Ψ again after growth (a second statistics pass)
               progress:Callable[[str], None]|None=None, # called with a short message at each stage
               stats:StatsCollector|None=None, # statistics collected already (during training steps, see `StatsWindow`): no pass over `stat_batches`
+              positions:float|None=None, # fraction of each image's positions the statistics of convolution pairs read (see `StatsCollector`)
              ) -> dict:
     "One growth event: statistics → proposals → policy and budget → normalisation → line search → commit → BatchNorm calibration → records."
     stat_batches, held_batches, room = _event_inputs(stat_batches, held_batches, room, len(pairs))
     method, t0, skips, say = get_method(method), time.perf_counter(), [], progress or (lambda msg: None)
     if not any(r != 0 for r in room): return dict(records=[], skips=[], grown=[])
-    sc = stats.all_reduce() if stats is not None else say('growth: statistics') or collect_stats(model, [p for p, r in zip(pairs, room) if r != 0], loss_func, stat_batches, reduction)
+    sc = stats.all_reduce() if stats is not None else say('growth: statistics') or collect_stats(model, [p for p, r in zip(pairs, room) if r != 0], loss_func, stat_batches, reduction, positions)
     todo = _todo(model, pairs, _propose(method, sc, pairs, room, skips), select, max_params, budget_by)
-    if normalize and todo:
-        io = pair_inputs_outputs(model, [p for p, _ in todo], held_batches[0][0], train_bn)
-        todo = [(p, normalise_proposal(p, prop, *io[id(p)])) for p, prop in todo]
+    io = pair_inputs_outputs(model, [p for p, _ in todo], held_batches[0][0], train_bn) if normalize and todo else {}
+    todo = [(p, normalise_proposal(p, prop, *io[id(p)]) if normalize else prop) for p, prop in todo]
     valid_before = held_loss(model, loss_func, valid_batches, train_bn) if valid_batches else math.nan
     records = _grow_groups(model, todo, method, loss_func, held_batches, gammas, train_bn, min_decrease, joint, say)
     grown = [p for (p, _), r in zip(todo, records) if r['neurons_added']]
-    after = collect_stats(model, grown, loss_func, stat_batches or held_batches, reduction) if measure_after and grown else None
+    after = collect_stats(model, grown, loss_func, stat_batches or held_batches, reduction, positions) if measure_after and grown else None
     valid_after, params = held_loss(model, loss_func, valid_batches, train_bn) if valid_batches else math.nan, count_params(model)
     for r, (p, _) in zip(records, todo):
         r.update(bottleneck_after=after.stats(p).bottleneck if after is not None and r['neurons_added'] else math.nan,

@@ -59,8 +59,8 @@ class LayerPair:
     act_slope: float = 0.5      # effective slope of σ in the first-order prediction (ReLU: ½, since about half of a new neuron's inputs pass)
     bn: nn.Module|None = None   # a BatchNorm1d over the first layer's outputs, before `act`, grown with the neurons
 
-    # B_{l-2} are the first layer's own input rows: its S is shared with a pair where it is the second layer
-    first_rows_are_layer_rows = True
+    first_rows_are_layer_rows = True   # B_{l-2} are the first layer's own input rows: its S is shared with a pair where it is the second layer
+    position_rows = False   # one row per sample, not an image's positions: a collector reads every row
 
     def first_rows(self, x:torch.Tensor) -> torch.Tensor:
         "Rows B_{l-2} read by the new neurons, from the first layer's input `x`."

@@ -12,8 +12,9 @@ import torch.nn.functional as F
 from torch.nn.grad import conv2d_weight
 
 # %% auto #0
-__all__ = ['CHUNK_POSITIONS', 'POSITION_PAIRS', 'ONE', 'conv_geometry', 'unfold_patches', 'patch_rows', 'correlations',
-           'correlation_products', 'position_products', 'by_positions', 'patch_products', 'rows_products']
+__all__ = ['CHUNK_POSITIONS', 'POSITION_PAIRS', 'ONE', 'conv_geometry', 'unfold_patches', 'patch_rows', 'patch_rows_at',
+           'correlations', 'correlation_products', 'position_products', 'by_positions', 'patch_products',
+           'rows_products']
 
 # %% ../nbs/06a_patches.ipynb #060657b7
 def _two(v) -> tuple[int, int]:
@@ -52,6 +53,26 @@ def unfold_patches(x:torch.Tensor, # images (n, C, H, W)
 def patch_rows(patches:torch.Tensor) -> torch.Tensor:
     "Rows (n·L, D) of channel-major patches (D, n, H, W): one row per image and position (a transposed view, no copy)."
     return patches.reshape(patches.shape[0], -1).T
+
+# %% ../nbs/06a_patches.ipynb #95da8e46
+def patch_rows_at(x:torch.Tensor, # images (n, C, H, W)
+                  kernel_size, stride, padding, dilation, # geometry: ints or (height, width) pairs
+                  bias:bool, # end each row with a bias column (1 inside the output map)
+                  b:torch.Tensor, i:torch.Tensor, j:torch.Tensor, # image, row and column of each output position (1-d, same length)
+                 ) -> torch.Tensor:
+    "Rows (len(b) × C·kh·kw [+1]) of the patches at output positions (b, i, j), in `F.unfold`'s (C, kh, kw) order; zero outside the output map."
+    (kh, kw), (sh, sw), (ph, pw), (dh, dw) = map(_two, (kernel_size, stride, padding, dilation))
+    H, W = x.shape[2:]
+    Ho, Wo = (H + 2 * ph - dh * (kh - 1) - 1) // sh + 1, (W + 2 * pw - dw * (kw - 1) - 1) // sw + 1
+    inside = (i >= 0) & (i < Ho) & (j >= 0) & (j < Wo)
+    i, j = i.clamp(0, Ho - 1), j.clamp(0, Wo - 1)
+    xp = F.pad(x, (pw, pw, ph, ph)) if ph or pw else x
+    rows = (i * sh)[:, None] + torch.arange(kh, device=x.device) * dh          # (m, kh) rows of the padded images
+    cols = (j * sw)[:, None] + torch.arange(kw, device=x.device) * dw          # (m, kw)
+    out = xp[b[:, None, None], :, rows[:, :, None], cols[:, None, :]]           # (m, kh, kw, C)
+    out = out.permute(0, 3, 1, 2).reshape(len(b), -1)
+    if bias: out = torch.cat([out, torch.ones_like(out[:, :1])], 1)
+    return out * inside[:, None] if not bool(inside.all()) else out
 
 # %% ../nbs/06a_patches.ipynb #f17a0002
 CHUNK_POSITIONS = 8192   # positions summed by one convolution call: float32 correlations over a whole batch lose ~20× more than matmul

@@ -35,10 +35,11 @@ class StatsWindow:
               room:list[int|None], # neurons each may receive: pairs without room are not measured
               reduction:str='mean', # the training loss's reduction
               grad_scale:Callable[[], float]|None=None, # the loss scale of mixed precision, if any
+              positions:float|None=None, # fraction of each image's positions read by convolution pairs (see `StatsCollector`)
              ):
         "Attach the hooks that collect the statistics of the pairs that may grow."
         self.pairs = pairs
-        self.sc = StatsCollector([p for p, r in zip(pairs, room) if r != 0], reduction=reduction, grad_scale=grad_scale)
+        self.sc = StatsCollector([p for p, r in zip(pairs, room) if r != 0], reduction=reduction, grad_scale=grad_scale, positions=positions)
         self.sc.attach()
 
     def take(self) -> tuple[list[LayerPair], StatsCollector]|None:
