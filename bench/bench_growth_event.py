@@ -1,20 +1,31 @@
-"""A whole growth event against one training epoch, at a preset's defaults, measured in one run.
+"""What a growth event costs, against one training epoch, at a preset's defaults, measured in one run.
 
-Trains the preset's starting network (ResNet-18, stream 1/8, interiors 1/64) for one epoch without growth,
-then times one growth event of the GrowthCallback at the preset's statistics sample size (statistics,
-proposals, normalisation, line search, resize, calibration, optimizer rebuild) and prints its share of the
-epoch, with the time of each phase; then the floor of any statistics pass at that sample size: the same
-statistics images through a forward pass, and a backward pass to the activations only (the gradients v every
-pair needs), no weight gradient and nothing collected.
-Usage: python bench/bench_growth_event.py [quick|cpu] [--device cuda]"""
-import argparse, cProfile, pstats, time
+Trains the preset's starting network (ResNet-18, stream 1/8, interiors 1/64) for one epoch without growth, then
+grows copies of that network once for each way of collecting the statistics, and prints each event's share of
+the epoch with the time of its phases:
+
+- `pass`: a pass of their own over `stat_images` images drawn afresh (forward and backward, hooks collecting);
+- `steps`: hooks on the training steps of the last `stat_images` images before the point (`stats_from='steps'`).
+  The event's cost is then its own time plus every extra second the hooks add to those training steps, measured
+  as the same number of training steps timed with and without the hooks;
+- each with every position of the feature maps, or a fraction of them (`--positions`).
+
+Also printed: the floor of any separate statistics pass (the same images forward, and backward to the
+activations only, nothing collected), and the spread of the held loss that decides the line search.
+Usage: python bench/bench_growth_event.py [quick|cpu] [--positions 0.25] [--device cuda]"""
+import argparse, copy, cProfile, math, pstats, time
 import torch
 from growing_nets.experiment import PRESETS, GROWTH_OPTIONS, check_config, make_model, make_dls, make_learner, target_widths
-from growing_nets.callback import GrowthCallback
+from growing_nets.callback import GrowthCallback, _take_images
 from growing_nets.growth import forward_mode
+from growing_nets.step_stats import StatsWindow
 from growing_nets.policies import EveryPair
 from growing_nets.methods import TINY
 import fastai.callback.progress  # noqa
+
+PHASES = {'drawing the samples': '_event_batches', 'statistics passes': 'collect_stats', 'proposals (solver)': 'propose',
+          'normalisation': 'normalise_proposal', 'line search': 'line_search', 'line search and pairs kept': 'virtual_loss',
+          'resize': 'commit_growth', 'BatchNorm calibration': 'calibrate_grown', 'optimizer rebuild': 'rebuild_optimizer'}
 
 def plain_pass(learn, batches) -> float:
     "Seconds of a forward pass over `batches` in training mode and a backward pass to the activations (no weight gradient): the least a statistics pass costs."
@@ -28,7 +39,40 @@ def plain_pass(learn, batches) -> float:
     finally:
         for p in params: p.requires_grad_(True)
 
-def main(preset='quick', device='cpu'):
+def train_steps(learn, batches) -> float:
+    "Seconds of plain training steps (forward, backward, optimizer step) over `batches`."
+    learn.model.train()
+    t = time.perf_counter()
+    for xb, yb in batches:
+        learn.loss_func(learn.model(xb), yb).backward(); learn.opt.step(); learn.opt.zero_grad()
+    return time.perf_counter() - t
+
+def event(learn, cb, model0, stats_from:str, positions) -> tuple[float, float, pstats.Stats]:
+    "Seconds of the event's own work and of the extra its statistics add to training steps, on a copy of `model0`, with its profile."
+    learn.model = copy.deepcopy(model0); learn.create_opt()
+    cb.stats_from, cb.event_options['positions'] = stats_from, positions
+    window, extra = None, 0.0
+    if stats_from == 'steps':                             # the window's training steps, with and without the hooks
+        batches = _take_images(learn.dls.train, cb.stat_images)
+        plain = train_steps(learn, batches)
+        w, pairs = StatsWindow(cb.stat_images), learn.model.pairs()
+        w.start(pairs, cb.policy.room(pairs), cb.red, positions=positions)
+        extra = train_steps(learn, batches) - plain
+        window = w.take()
+    prof = cProfile.Profile()
+    t = time.perf_counter(); prof.enable(); cb.grow(window); prof.disable()
+    return time.perf_counter() - t, extra, pstats.Stats(prof)
+
+def held_spread(learn, cb) -> str:
+    "Standard error of the held loss of a grown network's event, in units of the threshold a pair's neurons must beat."
+    held = cb._event_batches(False)[1]
+    with torch.no_grad(), forward_mode(learn.model, train_bn=True):
+        losses = torch.cat([torch.nn.functional.cross_entropy(learn.model(x), y, reduction='none') for x, y in held])
+    thr = cb.event_options['min_decrease'] * float(losses.mean())
+    return (f"held loss on {len(losses)} images: mean {float(losses.mean()):.4f}, per-image sd {float(losses.std()):.3f}; "
+            f"the threshold a pair must beat, {thr:.4f}")
+
+def main(preset='quick', device='cpu', positions=0.25):
     cfg = check_config(dict(PRESETS[preset], policy='every', seed=0, device=device))
     dls = make_dls(cfg, device)
     model = make_model(cfg, cfg['start'])
@@ -41,26 +85,28 @@ def main(preset='quick', device='cpu'):
         learn('before_fit'); learn.training = True      # the callback's state, as during fit
         learn.epoch, learn.train_iter = 0, 0
         floor = plain_pass(learn, cb._event_batches()[0])
-        prof = cProfile.Profile()
-        t = time.perf_counter(); prof.enable(); cb.grow(); prof.disable(); event = time.perf_counter() - t
+        model0, rows = copy.deepcopy(learn.model), []
+        for stats_from, pos in (('pass', None), ('steps', None), ('steps', positions)):
+            own, extra, st = event(learn, cb, model0, stats_from, pos)
+            rows.append((f"{stats_from}, positions {pos or 'all'}", own, extra, st, sum(r['neurons_added'] for r in cb.records[-8:])))
+        spread = held_spread(learn, cb)
     print(f"preset {preset}: {len(dls.train)} training batches of {cfg['bs']}; statistics on {opts['stat_images']} images, "
           f"line search on {opts['held_images']}")
     print(f"one training epoch (no growth): {epoch:.2f} s")
-    added = sum(r['neurons_added'] for r in cb.records)
-    print(f"one growth event ({len(cb.records)} layers, {added} neurons added): {event:.2f} s = {event / epoch:.1%} of the epoch   (target ≤ 10%)")
-    print(f"  the same images forward, and backward to the activations (no weight gradient, nothing collected): {floor:.2f} s = "
-          f"{floor / epoch:.1%} of the epoch, the least a statistics pass over them can cost")
-    st = pstats.Stats(prof)
-    phases = {'drawing the samples': '_event_batches', 'statistics passes': 'collect_stats', 'proposals (solver)': 'propose',
-              'normalisation': 'normalise_proposal', 'line search': 'line_search', 'line search and pairs kept': 'virtual_loss',
-              'resize': 'commit_growth', 'BatchNorm calibration': 'calibrate_grown', 'optimizer rebuild': 'rebuild_optimizer'}
-    for name, fn in phases.items():
-        tot = sum(v[3] for k, v in st.stats.items() if k[2] == fn)
-        print(f"  {name:24s} {tot:6.2f} s")
+    print(f"  a separate pass over the statistics images, forward and backward to the activations, nothing collected: {floor:.2f} s = "
+          f"{floor / epoch:.1%} of the epoch")
+    for name, own, extra, st, added in rows:
+        print(f"growth event, statistics from {name} ({added} neurons added): {own + extra:.2f} s = {(own + extra) / epoch:.1%} of the epoch "
+              f"(target ≤ 20%)")
+        if extra: print(f"  {'hooks on the training steps':28s} {extra:6.2f} s")
+        for phase, fn in PHASES.items():
+            print(f"  {phase:28s} {sum(v[3] for k, v in st.stats.items() if k[2] == fn):6.2f} s")
+    print(spread)
 
 if __name__ == '__main__':
     ap = argparse.ArgumentParser()
     ap.add_argument('preset', nargs='?', default='quick', choices=['quick', 'cpu'])
     ap.add_argument('--device', default='cpu', help="'cpu' or 'cuda'")
+    ap.add_argument('--positions', type=float, default=0.25, help='fraction of positions read by the sampled variant')
     args = ap.parse_args()
-    main(args.preset, args.device)
+    main(args.preset, args.device, args.positions)

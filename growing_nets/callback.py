@@ -80,7 +80,7 @@ class GrowthCallback(Callback):
                  check:bool=True, # grow each pair by trial on a copy of the model before the first step (`check_pairs`): refuse what would break
                  new_state:str='zero', # the optimizer state new weights start from: 'zero', or 'mean' of their tensor's (see `pad_to`)
                  stats_from:str='pass', # statistics from a pass of their own over `stat_images` images, or from the training 'steps' before each point (`StatsWindow`)
-                 positions:float|None=None, # fraction of each image's positions the statistics of convolution pairs read, at random (see `StatsCollector`); None: all
+                 positions:int|None=None, # at most this many positions of each image the statistics of convolution pairs read, at random (see `StatsCollector`); None: all
                 ):
         self.method = get_method(method)
         self.policy = policy if policy is not None else EveryPair()

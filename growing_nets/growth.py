@@ -149,11 +149,13 @@ def search_amplitude(loss_at:Callable[[float], float], # held loss at amplitude 
         return losses[g] if math.isfinite(losses[g]) else math.inf
     if gammas is not None:
         for g in gammas: at(g)
-    else:                                                # powers of 2: every third first, the edges extended, then the neighbours of the best
+    else:                                                # powers of 2, every third from the top down until the loss rises again, the edges extended, then the neighbours of the best
         lo, hi = round(math.log2(lowest)), round(math.log2(highest))
-        es = sorted({*range(lo, hi + 1, 3), hi})
-        for e in es: at(2.0**e)
-        best = min(es, key=lambda e: at(2.0**e))
+        es, best = [], None
+        for e in range(hi, lo - 1, -3):
+            es.append(e)
+            if best is None or at(2.0**e) < at(2.0**best): best = e
+            elif at(2.0**e) > at(2.0**best): break      # past the lowest loss: smaller amplitudes bring it back towards γ = 0's
         while best == max(es) and best < hi + 12:        # still falling at the top: go on up
             es.append(best + 1); best = min(es, key=lambda e: at(2.0**e))
         while best == min(es) and best > lo - 12 and at(2.0**best) < at(0.0):   # best at the bottom: go on down
@@ -186,7 +188,7 @@ def virtual_loss(model:nn.Module, group:list[tuple[LayerPair, Proposal]], gamma:
 # %% ../nbs/11_growth.ipynb #2e7210e8
 def collect_stats(model:nn.Module, pairs:list[LayerPair], loss_func:Callable, batches:Iterable,
                   reduction:str='mean', # reduction of `loss_func`
-                  positions:float|None=None, # fraction of each image's positions read by convolution pairs (see `StatsCollector`); None: all
+                  positions:int|None=None, # at most this many positions of each image read by convolution pairs (see `StatsCollector`); None: all
                  ) -> StatsCollector:
     "Statistics of `pairs` on `batches` of `(x, y)` (tuples of inputs and targets, or tensors) at the current weights, in training mode; no gradient is left behind."
     try:
@@ -346,7 +348,7 @@ def grow_step(model:nn.Module, pairs:list[LayerPair], # the model and its growab
               measure_after:bool=False, # Ψ again after growth (a second statistics pass)
               progress:Callable[[str], None]|None=None, # called with a short message at each stage
               stats:StatsCollector|None=None, # statistics collected already (during training steps, see `StatsWindow`): no pass over `stat_batches`
-              positions:float|None=None, # fraction of each image's positions the statistics of convolution pairs read (see `StatsCollector`)
+              positions:int|None=None, # at most this many positions of each image the statistics of convolution pairs read (see `StatsCollector`)
              ) -> dict:
     "One growth event: statistics → proposals → policy and budget → normalisation → line search → commit → BatchNorm calibration → records."
     stat_batches, held_batches, room = _event_inputs(stat_batches, held_batches, room, len(pairs))

@@ -64,15 +64,13 @@ def patch_rows_at(x:torch.Tensor, # images (n, C, H, W)
     (kh, kw), (sh, sw), (ph, pw), (dh, dw) = map(_two, (kernel_size, stride, padding, dilation))
     H, W = x.shape[2:]
     Ho, Wo = (H + 2 * ph - dh * (kh - 1) - 1) // sh + 1, (W + 2 * pw - dw * (kw - 1) - 1) // sw + 1
-    inside = (i >= 0) & (i < Ho) & (j >= 0) & (j < Wo)
-    i, j = i.clamp(0, Ho - 1), j.clamp(0, Wo - 1)
-    xp = F.pad(x, (pw, pw, ph, ph)) if ph or pw else x
-    rows = (i * sh)[:, None] + torch.arange(kh, device=x.device) * dh          # (m, kh) rows of the padded images
-    cols = (j * sw)[:, None] + torch.arange(kw, device=x.device) * dw          # (m, kw)
-    out = xp[b[:, None, None], :, rows[:, :, None], cols[:, None, :]]           # (m, kh, kw, C)
-    out = out.permute(0, 3, 1, 2).reshape(len(b), -1)
-    if bias: out = torch.cat([out, torch.ones_like(out[:, :1])], 1)
-    return out * inside[:, None] if not bool(inside.all()) else out
+    inside = ((i >= 0) & (i < Ho) & (j >= 0) & (j < Wo))[:, None]
+    rows = (i * sh - ph)[:, None] + torch.arange(kh, device=x.device) * dh     # (m, kh): the image rows each tap reads
+    cols = (j * sw - pw)[:, None] + torch.arange(kw, device=x.device) * dw     # (m, kw)
+    read = ((rows >= 0) & (rows < H))[:, :, None] & ((cols >= 0) & (cols < W))[:, None, :] & inside[:, :, None]   # not in the padding
+    out = x[b[:, None, None], :, rows.clamp(0, H - 1)[:, :, None], cols.clamp(0, W - 1)[:, None, :]]   # (m, kh, kw, C): only the pixels read
+    out = (out * read[..., None]).permute(0, 3, 1, 2).reshape(len(b), -1)
+    return torch.cat([out, inside.to(out.dtype)], 1) if bias else out
 
 # %% ../nbs/06a_patches.ipynb #f17a0002
 CHUNK_POSITIONS = 8192   # positions summed by one convolution call: float32 correlations over a whole batch lose ~20× more than matmul

@@ -136,10 +136,10 @@ class StatsCollector:
                  dtype:torch.dtype=torch.float32, # dtype of the running sums
                  grad_scale:Callable[[], float]|None=None, # factor by which the loss was scaled (mixed precision)
                  shortcuts:bool=True, # let pairs form their products without rows (`LayerPair.second_gram`, ...); False: always from rows
-                 positions:float|None=None, # fraction of each image's output positions read, at random, for pairs whose rows are positions; None: all
+                 positions:int|None=None, # at most this many output positions of each image read, at random, by pairs whose rows are positions; None: all
                 ):
         if reduction not in ('mean', 'sum'): raise ValueError(f"reduction must be 'mean' or 'sum', got {reduction!r}")
-        if positions is not None and not 0 < positions <= 1: raise ValueError(f"positions is a fraction of each image's positions, in (0, 1], got {positions}")
+        if positions is not None and positions < 1: raise ValueError(f"positions is a number of positions per image, ≥ 1, got {positions}")
         self.pairs, self.reduction, self.dtype, self.grad_scale, self.shortcuts = list(pairs), reduction, dtype, grad_scale, shortcuts
         self.positions = positions
         self.layers = list({id(m): m for p in self.pairs for m in (p.first, p.second)}.values())
@@ -220,16 +220,17 @@ def _backward(self:StatsCollector, m, mine, captured, g):
     p0 = captured[0][0]                                                 # rows of layer l are read the same way by every pair
     n = p0.n_samples(xs)
     scale = (n if self.reduction == 'mean' else 1) / (self.grad_scale() if self.grad_scale else 1)
-    v, xs = g.detach().to(self.dtype) * (-scale), xs.to(self.dtype)     # v = −∂ℓ_i/∂a_l, shaped as layer l's output
-    at, r = self._sample(p0, v)                                         # positions read (None: all), each row weighted by r²
-    if at is None: Bs, V = cache(lambda: p0.second_rows(xs)), cache(lambda: p0.grad_rows(v))   # rows, built only if a product needs them
-    else: Bs, V = cache(lambda: p0.second_rows_at(xs, at) * r), cache(lambda: p0.grad_rows_at(v, at) * r)
+    g, xs = g.detach(), xs.to(self.dtype)
+    v = cache(lambda: g.to(self.dtype) * (-scale))                      # v = −∂ℓ_i/∂a_l, shaped as layer l's output, when a product needs it whole
+    at, r = self._sample(p0, g)                                         # positions read (None: all), each row weighted by r²
+    if at is None: Bs, V = cache(lambda: p0.second_rows(xs)), cache(lambda: p0.grad_rows(v()))   # rows, built only if a product needs them
+    else: Bs, V = cache(lambda: p0.second_rows_at(xs, at) * r), cache(lambda: p0.grad_rows_at(g, at).to(self.dtype) * (-scale * r))
     short = self.shortcut if at is None else lambda f, *args: None      # a sample of positions: every product from its rows
     sums = self.sums_of(m)
     sums.S.add(Bs, n, tok, lambda: short(p0.second_gram, xs))           # S of layer l's input, once per forward
     if sums.V_token != tok:                                             # tr(E) (and M) of layer l, once per forward
         sums.V_token = tok
-        sums.trace_E = _acc(sums.trace_E, (v * v).sum())
+        sums.trace_E = _acc(sums.trace_E, torch.linalg.vector_norm(g.to(self.dtype)).square() * scale**2)
         if _grads_give_M(m) and at is None: self._pending[id(m)] = (scale, {k for k in ('weight', 'bias') if getattr(m, k, None) is not None})
         else: sums.M = _acc(sums.M, Bs().T @ V())                        # frozen parameters, or sampled positions: the explicit product
     for p, (tf, xf) in captured:                                        # P | M₂ of each pair (and S₂)
@@ -237,7 +238,7 @@ def _backward(self:StatsCollector, m, mine, captured, g):
         Bf = cache(lambda p=p, xf=xf: p.first_rows(xf) if at is None else p.first_rows_at(xf, at) * r)
         self.gram2(p).add(Bf, n, tf, lambda: short(p.first_gram, xf))
         ps = self.sums_of_pair(p)
-        if (C := short(p.cross_sums, xf, xs, v)) is not None: ps.cross = _acc(ps.cross, C)
+        if (C := self.shortcut(p.cross_sums, xf, xs, v()) if at is None else None) is not None: ps.cross = _acc(ps.cross, C)
         else:                                                           # B_{l-2}ᵀB_{l-1} and B_{l-2}ᵀV side by side, without joining the rows
             if ps.cross is None: ps.cross = xs.new_zeros(Bf().shape[1], Bs().shape[1] + V().shape[1])
             ps.cross[:, :Bs().shape[1]].addmm_(Bf().T, Bs()); ps.cross[:, Bs().shape[1]:].addmm_(Bf().T, V())
@@ -246,12 +247,11 @@ def _backward(self:StatsCollector, m, mine, captured, g):
 # %% ../nbs/06_statistics.ipynb #00847ccf
 @patch
 def _sample(self:StatsCollector, p:LayerPair, v:torch.Tensor) -> tuple[tuple|None, float]:
-    "A sample of `positions` of each image's output positions of `p`'s second layer (`v` shaped as that output) as (image, row, column) indices, and √ of the weight that makes each sum unbiased; (None, 1): every row."
-    if not self.samples(p): return None, 1.0
-    n, (H, W) = v.shape[0], v.shape[2:]
-    k = max(1, round(self.positions * H * W))
-    flat = torch.rand(n, H * W, device=v.device).argsort(1)[:, :k].flatten()
-    return (torch.arange(n, device=v.device).repeat_interleave(k), flat // W, flat % W), math.sqrt(H * W / k)
+    "`positions` output positions of `p`'s second layer drawn at random, the same in each image of the batch (`v` is shaped as that output), as (image, row, column) indices, and √ of the weight that keeps each sum unbiased; (None, 1): every row."
+    if not self.samples(p) or self.positions >= (L := v.shape[2] * v.shape[3]): return None, 1.0
+    n, W, k = v.shape[0], v.shape[3], self.positions
+    flat = torch.randperm(L, device=v.device)[:k].repeat(n)
+    return (torch.arange(n, device=v.device).repeat_interleave(k), flat // W, flat % W), math.sqrt(L / k)
 
 # %% ../nbs/06_statistics.ipynb #448d6311
 @patch

@@ -35,7 +35,7 @@ class StatsWindow:
               room:list[int|None], # neurons each may receive: pairs without room are not measured
               reduction:str='mean', # the training loss's reduction
               grad_scale:Callable[[], float]|None=None, # the loss scale of mixed precision, if any
-              positions:float|None=None, # fraction of each image's positions read by convolution pairs (see `StatsCollector`)
+              positions:int|None=None, # at most this many positions of each image read by convolution pairs (see `StatsCollector`)
              ):
         "Attach the hooks that collect the statistics of the pairs that may grow."
         self.pairs = pairs
