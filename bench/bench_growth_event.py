@@ -8,11 +8,11 @@ the epoch with the time of its phases:
 - `steps`: hooks on the training steps of the last `stat_images` images before the point (`stats_from='steps'`).
   The event's cost is then its own time plus every extra second the hooks add to those training steps, measured
   as the same number of training steps timed with and without the hooks;
-- each with every position of the feature maps, or a fraction of them (`--positions`).
+- each with every position of the feature maps, or at most `--positions` of each image (`StatsCollector`'s `positions`).
 
 Also printed: the floor of any separate statistics pass (the same images forward, and backward to the
 activations only, nothing collected), and the spread of the held loss that decides the line search.
-Usage: python bench/bench_growth_event.py [quick|cpu] [--positions 0.25] [--device cuda]"""
+Usage: python bench/bench_growth_event.py [quick|cpu] [--positions 16] [--device cuda]"""
 import argparse, copy, cProfile, math, pstats, time
 import torch
 from growing_nets.experiment import PRESETS, GROWTH_OPTIONS, check_config, make_model, make_dls, make_learner, target_widths
@@ -47,8 +47,8 @@ def train_steps(learn, batches) -> float:
         learn.loss_func(learn.model(xb), yb).backward(); learn.opt.step(); learn.opt.zero_grad()
     return time.perf_counter() - t
 
-def event(learn, cb, model0, stats_from:str, positions) -> tuple[float, float, pstats.Stats]:
-    "Seconds of the event's own work and of the extra its statistics add to training steps, on a copy of `model0`, with its profile."
+def event(learn, cb, model0, stats_from:str, positions) -> tuple[float, float, pstats.Stats, torch.nn.Module]:
+    "Seconds of the event's own work and of the extra its statistics add to training steps, on a copy of `model0`, with its profile and the network it grew from."
     learn.model = copy.deepcopy(model0); learn.create_opt()
     cb.stats_from, cb.event_options['positions'] = stats_from, positions
     window, extra = None, 0.0
@@ -59,20 +59,24 @@ def event(learn, cb, model0, stats_from:str, positions) -> tuple[float, float, p
         w.start(pairs, cb.policy.room(pairs), cb.red, positions=positions)
         extra = train_steps(learn, batches) - plain
         window = w.take()
-    prof = cProfile.Profile()
+    prof, before = cProfile.Profile(), copy.deepcopy(learn.model)
     t = time.perf_counter(); prof.enable(); cb.grow(window); prof.disable()
-    return time.perf_counter() - t, extra, pstats.Stats(prof)
+    return time.perf_counter() - t, extra, pstats.Stats(prof), before
 
-def held_spread(learn, cb) -> str:
-    "Standard error of the held loss of a grown network's event, in units of the threshold a pair's neurons must beat."
+def held_spread(learn, cb, model0) -> str:
+    "What the line search compares: the change of each held image's loss from the network before the event to the grown one, its spread and standard error."
     held = cb._event_batches(False)[1]
-    with torch.no_grad(), forward_mode(learn.model, train_bn=True):
-        losses = torch.cat([torch.nn.functional.cross_entropy(learn.model(x), y, reduction='none') for x, y in held])
-    thr = cb.event_options['min_decrease'] * float(losses.mean())
-    return (f"held loss on {len(losses)} images: mean {float(losses.mean()):.4f}, per-image sd {float(losses.std()):.3f}; "
-            f"the threshold a pair must beat, {thr:.4f}")
+    def losses(model):
+        with torch.no_grad(), forward_mode(model, train_bn=True):
+            return torch.cat([torch.nn.functional.cross_entropy(model(x), y, reduction='none') for x, y in held])
+    before, after = losses(model0), losses(learn.model)
+    d, thr = after - before, cb.event_options['min_decrease'] * float(before.mean())
+    return (f"held loss on {len(d)} images: {float(before.mean()):.4f} before the last event, per-image sd {float(before.std()):.3f}; "
+            f"change at growth {float(d.mean()):+.4f}, per-image sd of the change {float(d.std()):.4f}, standard error "
+            f"{float(d.std()) / math.sqrt(len(d)):.4f} on {len(d)} images, {float(d.std()) / math.sqrt(len(d) / 2):.4f} on {len(d) // 2}; "
+            f"the decrease the event must bring: {thr:.4f}")
 
-def main(preset='quick', device='cpu', positions=0.25):
+def main(preset='quick', device='cpu', positions=16):
     cfg = check_config(dict(PRESETS[preset], policy='every', seed=0, device=device))
     dls = make_dls(cfg, device)
     model = make_model(cfg, cfg['start'])
@@ -87,9 +91,9 @@ def main(preset='quick', device='cpu', positions=0.25):
         floor = plain_pass(learn, cb._event_batches()[0])
         model0, rows = copy.deepcopy(learn.model), []
         for stats_from, pos in (('pass', None), ('steps', None), ('steps', positions)):
-            own, extra, st = event(learn, cb, model0, stats_from, pos)
+            own, extra, st, before = event(learn, cb, model0, stats_from, pos)
             rows.append((f"{stats_from}, positions {pos or 'all'}", own, extra, st, sum(r['neurons_added'] for r in cb.records[-8:])))
-        spread = held_spread(learn, cb)
+        spread = held_spread(learn, cb, before)
     print(f"preset {preset}: {len(dls.train)} training batches of {cfg['bs']}; statistics on {opts['stat_images']} images, "
           f"line search on {opts['held_images']}")
     print(f"one training epoch (no growth): {epoch:.2f} s")
@@ -107,6 +111,6 @@ if __name__ == '__main__':
     ap = argparse.ArgumentParser()
     ap.add_argument('preset', nargs='?', default='quick', choices=['quick', 'cpu'])
     ap.add_argument('--device', default='cpu', help="'cpu' or 'cuda'")
-    ap.add_argument('--positions', type=float, default=0.25, help='fraction of positions read by the sampled variant')
+    ap.add_argument('--positions', type=int, default=16, help='positions of each image read by the sampled variant')
     args = ap.parse_args()
     main(args.preset, args.device, args.positions)

@@ -135,12 +135,20 @@ def held_loss(model:nn.Module, loss_func:Callable, batches:list,
     tot, n = sum_over_processes(tot, n)                  # over every process's batches
     return tot / n
 
+# %% ../nbs/11_growth.ipynb #b9ebda49
+def _downhill(loss:Callable[[int], float], grid:list[int], i:int) -> int:
+    "From `grid[i]`, the point of lowest `loss` reached by walking towards the lower of its neighbours until the loss rises."
+    step = 1 if i + 1 < len(grid) and loss(grid[i + 1]) <= loss(grid[i]) else -1
+    while 0 <= i + step < len(grid) and loss(grid[i + step]) <= loss(grid[i]): i += step
+    return grid[i]
+
 # %% ../nbs/11_growth.ipynb #8b940e01
 def search_amplitude(loss_at:Callable[[float], float], # held loss at amplitude γ
                      gammas:list[float]|None=None, # amplitudes to try, all of them; default: the adaptive scan below
                      loss0:float|None=None, # the loss at γ = 0, when already known
                      min_decrease:float|None=0.0, # relative decrease of the loss the best γ must reach, else γ = 0 (nothing added); None: keep the smallest γ tried
                      lowest:float=2**-27, highest:float=2**4, # the default scan's range (extended past an edge that holds the best γ)
+                     start:float=2**-5, # where the default scan starts (the amplitudes chosen in the CIFAR runs lie within 2⁻⁷ to 2⁻²)
                     ) -> tuple[float, dict[float, float]]:
     "Amplitude minimising `loss_at`, or 0 when none lowers the loss enough, and the loss at each γ tried (0 included)."
     losses = {0.0: loss_at(0.0) if loss0 is None else loss0}
@@ -149,13 +157,13 @@ def search_amplitude(loss_at:Callable[[float], float], # held loss at amplitude 
         return losses[g] if math.isfinite(losses[g]) else math.inf
     if gammas is not None:
         for g in gammas: at(g)
-    else:                                                # powers of 2, every third from the top down until the loss rises again, the edges extended, then the neighbours of the best
+    else:                                                # powers of 2, every third, walked downhill from `start`; the edges extended, then the neighbours of the best
         lo, hi = round(math.log2(lowest)), round(math.log2(highest))
-        es, best = [], None
-        for e in range(hi, lo - 1, -3):
-            es.append(e)
-            if best is None or at(2.0**e) < at(2.0**best): best = e
-            elif at(2.0**e) > at(2.0**best): break      # past the lowest loss: smaller amplitudes bring it back towards γ = 0's
+        grid = list(range(hi, lo - 1, -3))
+        best = _downhill(lambda e: at(2.0**e), grid, min(range(len(grid)), key=lambda i: abs(grid[i] - math.log2(start))))
+        if at(0.0) - at(2.0**best) <= (min_decrease or 0.0) * abs(at(0.0)):   # no decrease where the walk ended: the whole grid (a loss with several dips)
+            best = min(grid, key=lambda e: at(2.0**e))
+        es = [e for e in grid if 2.0**e in losses]
         while best == max(es) and best < hi + 12:        # still falling at the top: go on up
             es.append(best + 1); best = min(es, key=lambda e: at(2.0**e))
         while best == min(es) and best > lo - 12 and at(2.0**best) < at(0.0):   # best at the bottom: go on down

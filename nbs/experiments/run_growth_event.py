@@ -4,9 +4,11 @@ one folder per seed and variant, skipped when already done (the script can be st
 
 With --agreement, the statistics' sampling noise instead: two disjoint samples of the training set, of
 each size, give TINY's neurons for the network of the first growth point; their λ and ωαᵀ are compared.
+With --event-agreement, the neurons of the cheaper event (statistics from the training steps, 16 positions of
+each image) against those of today's (a pass of their own at fixed weights, every position).
 
-Usage: python nbs/experiments/run_growth_event.py [--seeds 0 1 2] [--only NAME ...] [--scale quick|smoke] [--agreement]"""
-import argparse, json, time
+Usage: python nbs/experiments/run_growth_event.py [--seeds 0 1 2] [--only NAME ...] [--scale quick|smoke] [--agreement | --event-agreement]"""
+import argparse, copy, json, time
 from pathlib import Path
 import pandas as pd
 import torch
@@ -15,6 +17,7 @@ from growing_nets.core import seed_everything
 from growing_nets.growth import default_gammas, collect_stats
 from growing_nets.callback import _take_images
 from growing_nets.methods import TINY, GradMax
+from growing_nets.step_stats import StatsWindow
 
 HERE = Path(__file__).resolve().parent
 # The event of earlier versions: the last training batch for statistics and the next for the line search, neurons as the
@@ -28,7 +31,10 @@ VARIANTS = {'fixed': ('fixed', {}), 'random': ('random', {}), 'gradmax': ('gradm
             'tiny_old': ('tiny', OLD), **{f'tiny_old+{k}': ('tiny', {**OLD, **v}) for k, v in CHANGES.items()},
             # against the statistics' sampling noise (diagnostics, not the defaults): ¼ of the images, or a floor on S₂'s spectrum
             **{f'{m}+2048images': (m, dict(stat_images=2048)) for m in ('tiny', 'gradmax', 'random')},
-            'tiny+s2floor': ('tiny', dict(stat_images=2048, method_options=dict(s2_rtol=1e-3)))}
+            'tiny+s2floor': ('tiny', dict(stat_images=2048, method_options=dict(s2_rtol=1e-3))),
+            # a cheaper event: today's (a pass of its own, every position) rerun with the current code, against statistics from the
+            # training steps before each point with at most 16 positions of each image read
+            'tiny+pass': ('tiny', {}), 'tiny+steps16': ('tiny', dict(stats_from='steps', positions=16))}
 
 def run(seed:int, name:str, scale:str='quick'):
     out = HERE / 'growth_event' / scale / f'seed{seed}' / name
@@ -85,13 +91,71 @@ def agreement(seed:int, sizes=(128, 512, 2048, 8192), scale:str='quick'):
     pd.DataFrame(rows).to_csv(out, index=False)
     print(pd.DataFrame(rows).groupby(['method', 'images'])[['lambda_rel_diff', 'cos_omega_alpha', 'out_overlap', 'in_overlap']].median())
 
+def proposals(sc, pairs, neurons) -> list:
+    return [TINY().propose(sc.stats(p), max_neurons=neurons) for p in pairs]
+
+def compare(a, b, **kw) -> list[dict]:
+    "λ and the subspaces of fan-outs and fan-ins of two lists of proposals, pair by pair."
+    rows = []
+    for x, y in zip(a, b):
+        K = min(x.n_neurons, y.n_neurons)
+        la, lb = x.lambdas[:K].double(), y.lambdas[:K].double()
+        rows.append(dict(**kw, K=K, lambda_rel_diff=float((la - lb).norm() / la.norm()),
+                         out_overlap=overlap(x.omega[:, :K].double(), y.omega[:, :K].double()),
+                         in_overlap=overlap(x.alpha[:K].T.double(), y.alpha[:K].T.double())))
+    return rows
+
+def window_stats(learn, model0, batches, positions):
+    "Statistics collected by hooks on training steps over `batches`, from a copy of `model0` (SGD at the preset's peak rate, momentum 0.9)."
+    model = copy.deepcopy(model0).train()
+    opt, w = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9, weight_decay=5e-4), StatsWindow(1)
+    pairs = model.pairs()
+    w.start(pairs, [1] * len(pairs), positions=positions)
+    for xb, yb in batches:
+        learn.loss_func(model(xb), yb).backward(); opt.step(); opt.zero_grad()
+    return w.take()
+
+def event_agreement(seed:int, images:int=8192, scale:str='quick'):
+    """The neurons of the cheaper event against today's, for the network of the first growth point of the quick preset:
+    two disjoint samples (A, B) of `images` images each; statistics from a pass at fixed weights (all positions, or at most
+    16 of each image) or from training steps over the same images (weights moving)."""
+    out = HERE / 'growth_event' / scale / f'event_agreement_seed{seed}.csv'
+    if out.exists(): print(f'done already: {out}'); return
+    cfg = dict(PRESETS['quick'], preset='quick', policy='every', seed=seed, data=None, device='cpu')
+    if scale == 'smoke': cfg.update(n_train=512, n_valid=256); images //= 16
+    seed_everything(seed)
+    dls = make_dls(cfg, 'cpu')
+    learn = make_learner(cfg, dls, make_model(cfg, cfg['start']))
+    with learn.no_bar(), learn.no_logging(): learn.fit_one_cycle(1, cfg['lr'])
+    model0, pairs, k = learn.model, learn.model.pairs(), max(1, images // cfg['bs'])
+    pool = make_dls(dict(cfg, n_train=None if scale == 'quick' else 4 * cfg['n_train']), 'cpu').train.new(shuffle=True)
+    batches = _take_images(pool, 2 * images)
+    A, B = batches[:k], batches[k:2 * k]
+    props = {'pass A': collect_stats(model0, pairs, learn.loss_func, A), 'pass B': collect_stats(model0, pairs, learn.loss_func, B),
+             'pass16 A': collect_stats(model0, pairs, learn.loss_func, A, positions=16),
+             'steps A': window_stats(learn, model0, A, None)[1], 'steps16 A': window_stats(learn, model0, A, 16)[1],
+             'steps16 B': window_stats(learn, model0, B, 16)[1]}
+    props = {n: proposals(sc, [p for p in sc.pairs], cfg['neurons']) for n, sc in props.items()}
+    names = [p.name for p in pairs]
+    rows = []
+    for a, b, what in (('pass A', 'pass B', "today's event, two disjoint samples"), ('steps16 A', 'steps16 B', 'the cheaper event, two disjoint samples'),
+                       ('pass A', 'pass16 A', 'sampled positions alone, same images'), ('pass A', 'steps A', 'moving weights alone, same images'),
+                       ('pass A', 'steps16 A', 'both, same images')):
+        rows += [dict(r, pair=n) for r, n in zip(compare(props[a], props[b], seed=seed, images=images, first=a, second=b, comparison=what), names)]
+    df = pd.DataFrame(rows); df.to_csv(out, index=False)
+    print(df.groupby('comparison', sort=False)[['lambda_rel_diff', 'out_overlap', 'in_overlap']].median())
+
 if __name__ == '__main__':
     ap = argparse.ArgumentParser()
     ap.add_argument('--seeds', type=int, nargs='+', default=[0, 1, 2])
     ap.add_argument('--only', nargs='+', default=list(VARIANTS), choices=list(VARIANTS))
     ap.add_argument('--scale', default='quick', choices=['quick', 'smoke'])
     ap.add_argument('--agreement', action='store_true')
+    ap.add_argument('--event-agreement', action='store_true')
     a = ap.parse_args()
+    if a.event_agreement:
+        for seed in a.seeds: event_agreement(seed, scale=a.scale)
+        raise SystemExit
     if a.agreement:
         for seed in a.seeds: agreement(seed, scale=a.scale)
         raise SystemExit
