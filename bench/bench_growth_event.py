@@ -8,7 +8,8 @@ the epoch with the time of its phases:
 - `steps`: hooks on the training steps of the last `stat_images` images before the point (`stats_from='steps'`).
   The event's cost is then its own time plus every extra second the hooks add to those training steps, measured
   as the same number of training steps timed with and without the hooks;
-- each with every position of the feature maps, or at most `--positions` of each image (`StatsCollector`'s `positions`).
+- each with every position of the feature maps, or at most `--positions` of each image (`StatsCollector`'s `positions`);
+- TINY as the paper has it (amplitude by line search), and TINY with zero fan-outs (function-preserving: no line search).
 
 Also printed: the floor of any separate statistics pass (the same images forward, and backward to the
 activations only, nothing collected), and the spread of the held loss that decides the line search.
@@ -47,10 +48,10 @@ def train_steps(learn, batches) -> float:
         learn.loss_func(learn.model(xb), yb).backward(); learn.opt.step(); learn.opt.zero_grad()
     return time.perf_counter() - t
 
-def event(learn, cb, model0, stats_from:str, positions) -> tuple[float, float, pstats.Stats, torch.nn.Module]:
+def event(learn, cb, model0, stats_from:str, positions, method) -> tuple[float, float, pstats.Stats, torch.nn.Module]:
     "Seconds of the event's own work and of the extra its statistics add to training steps, on a copy of `model0`, with its profile and the network it grew from."
     learn.model = copy.deepcopy(model0); learn.create_opt()
-    cb.stats_from, cb.event_options['positions'] = stats_from, positions
+    cb.stats_from, cb.event_options['positions'], cb.method = stats_from, positions, method
     window, extra = None, 0.0
     if stats_from == 'steps':                             # the window's training steps, with and without the hooks
         batches = _take_images(learn.dls.train, cb.stat_images)
@@ -90,10 +91,13 @@ def main(preset='quick', device='cpu', positions=16):
         learn.epoch, learn.train_iter = 0, 0
         floor = plain_pass(learn, cb._event_batches()[0])
         model0, rows = copy.deepcopy(learn.model), []
-        for stats_from, pos in (('pass', None), ('steps', None), ('steps', positions)):
-            own, extra, st, before = event(learn, cb, model0, stats_from, pos)
-            rows.append((f"{stats_from}, positions {pos or 'all'}", own, extra, st, sum(r['neurons_added'] for r in cb.records[-8:])))
-        spread = held_spread(learn, cb, before)
+        preserving = TINY(zero_fan_out=True, fan_in_scale='default')       # TINY's fan-ins, zero fan-outs: no line search
+        for stats_from, pos, method in (('pass', None, TINY()), ('steps', None, TINY()), ('steps', positions, TINY()), ('pass', positions, TINY()),
+                                        ('pass', positions, preserving), ('steps', positions, preserving)):
+            own, extra, st, before = event(learn, cb, model0, stats_from, pos, method)
+            rows.append((f"{stats_from}, positions {pos or 'all'}, {'TINY' if method is not preserving else 'TINY with zero fan-outs'}",
+                         own, extra, st, sum(r['neurons_added'] for r in cb.records[-8:])))
+            if len(rows) == 3: spread = held_spread(learn, cb, before)
     print(f"preset {preset}: {len(dls.train)} training batches of {cfg['bs']}; statistics on {opts['stat_images']} images, "
           f"line search on {opts['held_images']}")
     print(f"one training epoch (no growth): {epoch:.2f} s")

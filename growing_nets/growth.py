@@ -12,6 +12,7 @@ import torch
 from torch import nn
 import torch.nn.functional as F
 from .core import count_params, sum_over_processes
+from .modes import kept_bn_statistics, forward_mode, weights_frozen, held_loss  # re-exported: their home was this module
 from .pairs import LayerPair, grow_linear_pair  # the second re-exported: its home was this module
 from .statistics import StatsCollector
 from .methods import GrowthMethod, Proposal, get_method
@@ -21,9 +22,9 @@ from .models import GrowingMLP  # re-exported: its home was this module
 
 # %% auto #0
 __all__ = ['SIZE_ATTRS', 'virtual_growth', 'commit_growth', 'positively_homogeneous', 'fan_in_norm', 'normalise_proposal',
-           'default_gammas', 'kept_bn_statistics', 'forward_mode', 'held_loss', 'search_amplitude', 'line_search',
-           'virtual_loss', 'collect_stats', 'pair_inputs_outputs', 'calibrate_grown', 'GrowthError', 'GrowthInputError',
-           'module_state', 'restore_modules', 'all_or_nothing', 'grow_step', 'grow_network']
+           'default_gammas', 'search_amplitude', 'line_search', 'virtual_loss', 'collect_stats', 'pair_inputs_outputs',
+           'calibrate_grown', 'GrowthError', 'GrowthInputError', 'module_state', 'restore_modules', 'all_or_nothing',
+           'grow_step', 'grow_network']
 
 # %% ../nbs/11_growth.ipynb #ab1f7585
 @contextmanager
@@ -100,40 +101,6 @@ def default_gammas(largest:float=16.0, n:int=10, factor:float=4.0) -> list[float
     "Geometric grid of amplitudes, from `largest` down by `factor` (the narrow grid of earlier versions; see `search_amplitude` for the default)."
     return [largest * factor**-k for k in range(n)]
 
-@contextmanager
-def kept_bn_statistics(model:nn.Module):
-    "Within the block, forward passes in training mode leave the running statistics of `model`'s BatchNorm layers as they were."
-    bns = [m for m in model.modules() if isinstance(m, nn.modules.batchnorm._BatchNorm)]
-    saved = [{k: v.clone() for k, v in m.named_buffers(recurse=False)} for m in bns]
-    try: yield
-    finally:
-        for m, buf in zip(bns, saved):
-            for k, v in buf.items(): getattr(m, k).copy_(v)
-
-@contextmanager
-def forward_mode(model:nn.Module, train_bn:bool):
-    "Within the block, `model` is in evaluation mode (dropout off), but for its BatchNorm layers in training mode with their running statistics kept (`train_bn`); every module's mode is restored after."
-    modes = [(m, m.training) for m in model.modules()]
-    model.eval()                                        # dropout, attention dropout, any randomness of training: off
-    for m in model.modules():
-        if train_bn and isinstance(m, nn.modules.batchnorm._BatchNorm): m.train()
-        if isinstance(m, (nn.TransformerEncoderLayer, nn.TransformerDecoderLayer)): m.training = True   # its fused inference path skips the hooks growth uses
-    try:
-        with kept_bn_statistics(model) if train_bn else ExitStack(): yield
-    finally:
-        for m, t in modes: m.training = t
-
-@torch.no_grad()
-def held_loss(model:nn.Module, loss_func:Callable, batches:list,
-              train_bn:bool=False, # BatchNorm as training sees it (batch statistics; running ones left unchanged), else evaluation mode
-             ) -> float:
-    "Mean loss of `model` over `batches` of `(x, y)` (weighted by batch size; over every process's batches when distributed), without gradients."
-    tot, n = 0.0, 0
-    with forward_mode(model, train_bn):
-        for xb, yb in batches:
-            tot += float(loss_func(model(xb), yb)) * len(xb); n += len(xb)
-    tot, n = sum_over_processes(tot, n)                  # over every process's batches
-    return tot / n
 
 # %% ../nbs/11_growth.ipynb #b9ebda49
 def _downhill(loss:Callable[[int], float], grid:list[int], i:int) -> int:
@@ -203,7 +170,10 @@ def collect_stats(model:nn.Module, pairs:list[LayerPair], loss_func:Callable, ba
         with StatsCollector(pairs, reduction=reduction, positions=positions) as sc, forward_mode(model, train_bn=True):
             for xb, yb in batches:
                 xb, yb = (xb if isinstance(xb, (tuple, list)) else (xb,)), (yb if isinstance(yb, (tuple, list)) else (yb,))
-                loss_func(model(*xb), *yb).backward()
+                frozen = positions is not None and all(x.is_floating_point() for x in xb)   # M from the rows: no weight gradient needed
+                with weights_frozen(model, frozen):
+                    inputs = tuple(x.detach().requires_grad_() for x in xb) if frozen else xb
+                    loss_func(model(*inputs), *yb).backward()
     finally: model.zero_grad(set_to_none=True)
     return sc.all_reduce()                               # over every process's batches when distributed
 

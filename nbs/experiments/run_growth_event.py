@@ -32,9 +32,9 @@ VARIANTS = {'fixed': ('fixed', {}), 'random': ('random', {}), 'gradmax': ('gradm
             # against the statistics' sampling noise (diagnostics, not the defaults): ¼ of the images, or a floor on S₂'s spectrum
             **{f'{m}+2048images': (m, dict(stat_images=2048)) for m in ('tiny', 'gradmax', 'random')},
             'tiny+s2floor': ('tiny', dict(stat_images=2048, method_options=dict(s2_rtol=1e-3))),
-            # a cheaper event: today's (a pass of its own, every position) rerun with the current code, against statistics from the
-            # training steps before each point with at most 16 positions of each image read
-            'tiny+pass': ('tiny', {}), 'tiny+steps16': ('tiny', dict(stats_from='steps', positions=16))}
+            # a cheaper event: today's (a pass of its own, every position) rerun with the current code, against statistics on at most
+            # 16 positions of each image, from a pass of their own or from the training steps before each point
+            'tiny+pass': ('tiny', {}), 'tiny+pass16': ('tiny', dict(positions=16)), 'tiny+steps16': ('tiny', dict(stats_from='steps', positions=16))}
 
 def run(seed:int, name:str, scale:str='quick'):
     out = HERE / 'growth_event' / scale / f'seed{seed}' / name
@@ -133,12 +133,14 @@ def event_agreement(seed:int, images:int=8192, scale:str='quick'):
     A, B = batches[:k], batches[k:2 * k]
     props = {'pass A': collect_stats(model0, pairs, learn.loss_func, A), 'pass B': collect_stats(model0, pairs, learn.loss_func, B),
              'pass16 A': collect_stats(model0, pairs, learn.loss_func, A, positions=16),
+             'pass16 B': collect_stats(model0, pairs, learn.loss_func, B, positions=16),
              'steps A': window_stats(learn, model0, A, None)[1], 'steps16 A': window_stats(learn, model0, A, 16)[1],
              'steps16 B': window_stats(learn, model0, B, 16)[1]}
     props = {n: proposals(sc, [p for p in sc.pairs], cfg['neurons']) for n, sc in props.items()}
     names = [p.name for p in pairs]
     rows = []
-    for a, b, what in (('pass A', 'pass B', "today's event, two disjoint samples"), ('steps16 A', 'steps16 B', 'the cheaper event, two disjoint samples'),
+    for a, b, what in (('pass A', 'pass B', "today's event, two disjoint samples"), ('pass16 A', 'pass16 B', '16 positions, two disjoint samples'),
+                       ('steps16 A', 'steps16 B', 'steps and 16 positions, two disjoint samples'),
                        ('pass A', 'pass16 A', 'sampled positions alone, same images'), ('pass A', 'steps A', 'moving weights alone, same images'),
                        ('pass A', 'steps16 A', 'both, same images')):
         rows += [dict(r, pair=n) for r, n in zip(compare(props[a], props[b], seed=seed, images=images, first=a, second=b, comparison=what), names)]
