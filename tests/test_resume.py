@@ -124,3 +124,21 @@ def test_recent_batches_resume_exactly():
         cb = GrowthCallback(TINY(), EveryPair(every=0.5, start=0.1, neurons=2), stat_images=None, stat_batches=2, held_batches=1)
         return synth_learner(GrowingMLP(8, [2], 2), opt_func=partial(SGD, mom=0.9), cbs=cb)
     fit_interrupted_and_resumed(learner, lambda learn, cbs: learn.fit(4, 0.02, cbs=cbs))
+
+def test_statistics_from_steps_resume_exactly():
+    "Statistics from the training steps on sampled positions (`stats_from='steps'`, `positions`), at points inside epochs and at their ends: resumed, the fit ends as the one never interrupted."
+    from fastai.data.core import DataLoaders, TfmdDL
+    from fastai.learner import Learner
+    from fastai.losses import CrossEntropyLossFlat
+    from fastai.optimizer import SGD
+    from growing_nets import seed_everything, resnet18_grow, GrowthCallback, TINY, EveryPair
+    from growing_nets.data import TensorData, CropFlip
+    from growing_nets.test_utils import synth_images
+    x, y = synth_images(320, size=16, n_classes=10, seed=1)
+    def learner():
+        seed_everything(0)
+        dls = DataLoaders(TfmdDL(TensorData(x[:256], y[:256]), bs=32, shuffle=True, drop_last=True, after_batch=[CropFlip(2)]),
+                          TfmdDL(TensorData(x[256:], y[256:]), bs=64))
+        grow = GrowthCallback(TINY(), EveryPair(every=0.5, neurons=2), stats_from='steps', positions=8, stat_images=96, held_images=32)
+        return Learner(dls, resnet18_grow(interior=1/64, stream=1/16), loss_func=CrossEntropyLossFlat(), opt_func=partial(SGD, mom=0.9), cbs=grow)
+    fit_interrupted_and_resumed(learner, lambda learn, cbs: learn.fit(4, 0.05, cbs=cbs))
