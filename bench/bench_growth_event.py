@@ -97,7 +97,7 @@ def main(preset='quick', device='cpu', positions=16):
             own, extra, st, before = event(learn, cb, model0, stats_from, pos, method)
             rows.append((f"{stats_from}, positions {pos or 'all'}, {'TINY' if method is not preserving else 'TINY with zero fan-outs'}",
                          own, extra, st, sum(r['neurons_added'] for r in cb.records[-8:])))
-            if len(rows) == 3: spread = held_spread(learn, cb, before)
+            if len(rows) == 1: spread = held_spread(learn, cb, before)    # today's event
     print(f"preset {preset}: {len(dls.train)} training batches of {cfg['bs']}; statistics on {opts['stat_images']} images, "
           f"line search on {opts['held_images']}")
     print(f"one training epoch (no growth): {epoch:.2f} s")
