@@ -95,24 +95,27 @@ def fit_interrupted_and_resumed(learner, fit, at=(2, 3)):
     assert ref.recorder.values == learn.recorder.values
     pd.testing.assert_frame_equal(learn.growth.history.drop(columns='seconds'), ref.growth.history.drop(columns='seconds'))
 
-def test_fastai_script_resumes_exactly():
-    "`GrowthCallback` in one's own fastai script: a grown ResNet with BatchNorm on crop-and-flipped images, interrupted and resumed in a learner built afresh."
+def resnet_script_learner(**growth):
+    "A learner of one's own fastai script: a grown ResNet with BatchNorm on crop-and-flipped images, built afresh at each call; `growth`: options of `GrowthCallback`."
     from fastai.data.core import DataLoaders, TfmdDL
     from fastai.learner import Learner
     from fastai.losses import CrossEntropyLossFlat
     from fastai.optimizer import SGD
-    import fastai.callback.schedule  # noqa: adds `fit_one_cycle`
-    from growing_nets import seed_everything, resnet18_grow, GrowthCallback, TINY, EveryPair
+    from growing_nets import seed_everything, resnet18_grow, GrowthCallback, TINY
     from growing_nets.data import TensorData, CropFlip
     from growing_nets.test_utils import synth_images
     x, y = synth_images(320, size=16, n_classes=10, seed=1)
-    def learner():
-        seed_everything(0)
-        dls = DataLoaders(TfmdDL(TensorData(x[:256], y[:256]), bs=32, shuffle=True, drop_last=True, after_batch=[CropFlip(2)]),
-                          TfmdDL(TensorData(x[256:], y[256:]), bs=64))
-        grow = GrowthCallback(TINY(), EveryPair(every=1, neurons=3), stat_images=96, held_images=32)
-        return Learner(dls, resnet18_grow(interior=1/64, stream=1/16), loss_func=CrossEntropyLossFlat(), opt_func=partial(SGD, mom=0.9), cbs=grow)
-    fit_interrupted_and_resumed(learner, lambda learn, cbs: learn.fit_one_cycle(4, 0.05, cbs=cbs))
+    seed_everything(0)
+    dls = DataLoaders(TfmdDL(TensorData(x[:256], y[:256]), bs=32, shuffle=True, drop_last=True, after_batch=[CropFlip(2)]),
+                      TfmdDL(TensorData(x[256:], y[256:]), bs=64))
+    grow = GrowthCallback(TINY(), **growth, stat_images=96, held_images=32)
+    return Learner(dls, resnet18_grow(interior=1/64, stream=1/16), loss_func=CrossEntropyLossFlat(), opt_func=partial(SGD, mom=0.9), cbs=grow)
+
+def test_fastai_script_resumes_exactly():
+    "`GrowthCallback` in one's own fastai script, interrupted and resumed in a learner built afresh."
+    import fastai.callback.schedule  # noqa: adds `fit_one_cycle`
+    from growing_nets import EveryPair
+    fit_interrupted_and_resumed(lambda: resnet_script_learner(policy=EveryPair(every=1, neurons=3)), lambda learn, cbs: learn.fit_one_cycle(4, 0.05, cbs=cbs))
 
 def test_recent_batches_resume_exactly():
     "Growth from the recent training batches (`stat_images=None`), at points inside epochs: resumed at an epoch's start, the fit ends as the one never interrupted."
@@ -127,18 +130,6 @@ def test_recent_batches_resume_exactly():
 
 def test_statistics_from_steps_resume_exactly():
     "Statistics from the training steps on sampled positions (`stats_from='steps'`, `positions`), at points inside epochs and at their ends: resumed, the fit ends as the one never interrupted."
-    from fastai.data.core import DataLoaders, TfmdDL
-    from fastai.learner import Learner
-    from fastai.losses import CrossEntropyLossFlat
-    from fastai.optimizer import SGD
-    from growing_nets import seed_everything, resnet18_grow, GrowthCallback, TINY, EveryPair
-    from growing_nets.data import TensorData, CropFlip
-    from growing_nets.test_utils import synth_images
-    x, y = synth_images(320, size=16, n_classes=10, seed=1)
-    def learner():
-        seed_everything(0)
-        dls = DataLoaders(TfmdDL(TensorData(x[:256], y[:256]), bs=32, shuffle=True, drop_last=True, after_batch=[CropFlip(2)]),
-                          TfmdDL(TensorData(x[256:], y[256:]), bs=64))
-        grow = GrowthCallback(TINY(), EveryPair(every=0.5, neurons=2), stats_from='steps', positions=8, stat_images=96, held_images=32)
-        return Learner(dls, resnet18_grow(interior=1/64, stream=1/16), loss_func=CrossEntropyLossFlat(), opt_func=partial(SGD, mom=0.9), cbs=grow)
+    from growing_nets import EveryPair
+    learner = lambda: resnet_script_learner(policy=EveryPair(every=0.5, neurons=2), stats_from='steps', positions=8)
     fit_interrupted_and_resumed(learner, lambda learn, cbs: learn.fit(4, 0.05, cbs=cbs))
