@@ -61,7 +61,7 @@ class GrowthCallback(Callback):
 
     def __init__(self, method:GrowthMethod|str='tiny', # a `GrowthMethod` (`TINY()`, `GradMax()`, `RandomGrowth()`) or its name
                  policy:GrowthPolicy|None=None, # when, where and how much; default `EveryPair()`
-                 stat_images:int|None=8192, # training images drawn afresh for each event's statistics; None: the last `stat_batches` training batches
+                 stat_images:int|None=8192, # training images for each event's statistics: drawn afresh, or those of the last steps (`stats_from`); None: the last `stat_batches` training batches
                  held_images:int=1024, # other training images drawn for the amplitude line search (when `stat_images` is given)
                  stat_batches:int=8, # with `stat_images=None`: recent training batches on which statistics are collected
                  held_batches:int=2, # with `stat_images=None`: other recent training batches for the line search
@@ -80,7 +80,7 @@ class GrowthCallback(Callback):
                  check:bool=True, # grow each pair by trial on a copy of the model before the first step (`check_pairs`): refuse what would break
                  new_state:str='zero', # the optimizer state new weights start from: 'zero', or 'mean' of their tensor's (see `pad_to`)
                  stats_from:str='pass', # statistics from a pass of their own over `stat_images` images, or from the training 'steps' before each point (`StatsWindow`)
-                 positions:int|None=None, # at most this many positions of each image the statistics of convolution pairs read, at random (see `StatsCollector`); None: all
+                 positions:int|None=None, # at most this many positions of each image the statistics of `ConvPair`s read, at random (see `StatsCollector`); None: all
                 ):
         self.method = get_method(method)
         self.policy = policy if policy is not None else EveryPair()
@@ -126,6 +126,7 @@ def before_fit(self:GrowthCallback):
     if getattr(self.learn, 'opt', None) is not None and type(self.learn.opt).__name__ == 'OptimWrapper':
         raise TypeError("GrowthCallback carries the state of fastai optimizers (SGD, Adam, ...); wrapped PyTorch optimizers are not supported")
     self.buffer = deque(maxlen=self.stat_batches + self.held_batches)
+    if getattr(self, 'window', None) is not None: self.window.take()   # a fit stopped by an exception skips `after_fit`: its hooks go now
     self.window = StatsWindow(self.stat_images) if self.stats_from == 'steps' else None
     if self.new_lr is not None and '_resumed_new_lr' in self.__dict__: self.new_lr.windows = self.__dict__.pop('_resumed_new_lr')
     self.params0, self._valid, self._checked = count_params(self.learn.model), None, False
@@ -175,7 +176,8 @@ def after_batch(self:GrowthCallback):
 def _open_window(self:GrowthCallback):
     "Attach the statistics hooks when a growth point comes within `stat_images` training images (`StatsWindow`)."
     l = self.learn
-    if not self.window.point_ahead(self.policy, l.epoch, l.iter, l.n_iter, l.train_iter, find_bs(l.yb)): return
+    bs = find_bs(l.yb) * (torch.distributed.get_world_size() if distributed() else 1)   # images per step over every process
+    if not self.window.point_ahead(self.policy, l.epoch, l.iter, l.n_iter, l.train_iter, bs): return
     pairs, scaler = self.get_pairs(), getattr(l, 'scaler', None)         # mixed precision scales the loss: its gradients are divided back
     self.window.start(pairs, self.policy.room(pairs), self.red, scaler.get_scale if scaler is not None else None, self.event_options['positions'])
 
@@ -183,7 +185,15 @@ def _open_window(self:GrowthCallback):
 def _at_point(self:GrowthCallback, grow:bool=True):
     "A growth point: the event, from the statistics of the steps before it when they are collected there (the window closed either way)."
     window = self.window.take() if self.window is not None else None
+    if grow and window is not None and (n := window[1].images()) < self.stat_images / 2:
+        warnings.warn(f"growth at iteration {self.learn.train_iter}: statistics from the training steps of {n} images only, of {self.stat_images} "
+                      "(the window begins at its epoch's start, and after the previous point)")
     if grow: self.grow(window)
+
+@patch
+def after_cancel_step(self:GrowthCallback):
+    "A step skipped (mixed precision's loss scale overflowed): its gradients are not the training's, so the window starts again."
+    if self.window is not None and self.window.open: self.window.take()
 
 @patch
 def after_epoch(self:GrowthCallback):

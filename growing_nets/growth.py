@@ -104,7 +104,7 @@ def default_gammas(largest:float=16.0, n:int=10, factor:float=4.0) -> list[float
 
 # %% ../nbs/11_growth.ipynb #b9ebda49
 def _downhill(loss:Callable[[int], float], grid:list[int], i:int) -> int:
-    "From `grid[i]`, the point of lowest `loss` reached by walking towards the lower of its neighbours until the loss rises."
+    "From `grid[i]`, the point reached by walking downhill until the loss rises: on to the next point of `grid` when its loss is no higher, else back along it."
     step = 1 if i + 1 < len(grid) and loss(grid[i + 1]) <= loss(grid[i]) else -1
     while 0 <= i + step < len(grid) and loss(grid[i + step]) <= loss(grid[i]): i += step
     return grid[i]
@@ -172,11 +172,14 @@ def collect_stats(model:nn.Module, pairs:list[LayerPair], loss_func:Callable, ba
                 xb, yb = (xb if isinstance(xb, (tuple, list)) else (xb,)), (yb if isinstance(yb, (tuple, list)) else (yb,))
                 frozen = positions is not None and all(x.is_floating_point() for x in xb)   # M from the rows: no weight gradient needed
                 with weights_frozen(model, frozen):
-                    inputs = tuple(x.detach().requires_grad_() for x in xb) if frozen else xb
-                    loss_func(model(*inputs), *yb).backward()
+                    loss = loss_func(model(*(x.detach().requires_grad_() for x in xb) if frozen else xb), *yb)
+                    if loss.requires_grad: loss.backward()
+                if not loss.requires_grad: loss_func(model(*xb), *yb).backward()   # a model that cuts its input from the gradient: the weights carry it
     finally: model.zero_grad(set_to_none=True)
     return sc.all_reduce()                               # over every process's batches when distributed
 
+
+# %% ../nbs/11_growth.ipynb #84ea1b31
 @torch.no_grad()
 def pair_inputs_outputs(model:nn.Module, pairs:list[LayerPair], xb:torch.Tensor, train_bn:bool=True) -> dict:
     "For each pair, its first layer's input and its second layer's output on the batch `xb`, by `id` of the pair."

@@ -162,6 +162,9 @@ class StatsCollector:
     def samples(self, p:LayerPair) -> bool:
         "Whether `p`'s statistics read a sample of its output positions."
         return self.positions is not None and p.position_rows
+    def images(self) -> int:
+        "Samples (images) the statistics hold: the fewest over the pairs."
+        return min((ps.n for ps in self.pair_sums.values()), default=0)
     def shortcut(self, f:Callable, *args) -> torch.Tensor|None:
         "`f(*args)`, a pair's product formed without rows, unless `shortcuts` is off (None: from rows)."
         return f(*args) if self.shortcuts else None
@@ -222,7 +225,7 @@ def _backward(self:StatsCollector, m, mine, captured, g):
     scale = (n if self.reduction == 'mean' else 1) / (self.grad_scale() if self.grad_scale else 1)
     g, xs = g.detach(), xs.to(self.dtype)
     v = cache(lambda: g.to(self.dtype) * (-scale))                      # v = −∂ℓ_i/∂a_l, shaped as layer l's output, when a product needs it whole
-    at, r = self._sample(p0, g)                                         # positions read (None: all), each row weighted by r²
+    at, r = self._sample(p0, g) if all(self.samples(p) for p, _ in captured) else (None, 1.0)   # positions read (None: all), each row weighted by r²
     if at is None: Bs, V = cache(lambda: p0.second_rows(xs)), cache(lambda: p0.grad_rows(v()))   # rows, built only if a product needs them
     else: Bs, V = cache(lambda: p0.second_rows_at(xs, at) * r), cache(lambda: p0.grad_rows_at(g, at).to(self.dtype) * (-scale * r))
     short = self.shortcut if at is None else lambda f, *args: None      # a sample of positions: every product from its rows
