@@ -18,7 +18,7 @@ import argparse, copy, cProfile, math, pstats, time
 import torch
 from growing_nets.experiment import PRESETS, GROWTH_OPTIONS, check_config, make_model, make_dls, make_learner, target_widths
 from growing_nets.callback import GrowthCallback, _take_images
-from growing_nets.growth import forward_mode
+from growing_nets.modes import forward_mode, weights_frozen
 from growing_nets.step_stats import StatsWindow
 from growing_nets.policies import EveryPair
 from growing_nets.methods import TINY
@@ -30,15 +30,11 @@ PHASES = {'drawing the samples': '_event_batches', 'statistics passes': 'collect
 
 def plain_pass(learn, batches) -> float:
     "Seconds of a forward pass over `batches` in training mode and a backward pass to the activations (no weight gradient): the least a statistics pass costs."
-    model, params = learn.model, [p for p in learn.model.parameters() if p.requires_grad]
-    for p in params: p.requires_grad_(False)
-    try:
-        with forward_mode(model, train_bn=True):
-            t = time.perf_counter()
-            for xb, yb in batches: learn.loss_func(model(xb.requires_grad_()), yb).backward()
-            return time.perf_counter() - t
-    finally:
-        for p in params: p.requires_grad_(True)
+    model = learn.model
+    with weights_frozen(model), forward_mode(model, train_bn=True):
+        t = time.perf_counter()
+        for xb, yb in batches: learn.loss_func(model(xb.requires_grad_()), yb).backward()
+        return time.perf_counter() - t
 
 def train_steps(learn, batches) -> float:
     "Seconds of plain training steps (forward, backward, optimizer step) over `batches`."
