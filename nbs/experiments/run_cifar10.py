@@ -3,7 +3,8 @@ stream at 1/8) — block interiors grown 1/64 → 1/8 in 7 equal passes by TINY,
 the 1/64 starting network trained alone; the grid of fixed widths (interiors 1/64, 1/32, 1/16, 1/8, 1/4); and the run that
 replaces a width search: TINY with no width caps and a parameter budget (the 1/8 network's size), growing every block by the
 same increments (its start width per pass) until the budget is spent, its neurons ranked by λ² (`budget`) or by λ² per parameter
-they cost (`budget_per_param`); and TINY with zero fan-outs (`tiny_preserving`: its fan-ins at PyTorch's default scale, the
+they cost (`budget_per_param`), also with TINY's neurons as in `tiny_preserving` (`budget_preserving`,
+`budget_per_param_preserving`); and TINY with zero fan-outs (`tiny_preserving`: its fan-ins at PyTorch's default scale, the
 function preserved at insertion). One folder per seed and variant, skipped when already done (the script can be stopped and
 started again; a run cut short starts over).
 
@@ -17,8 +18,10 @@ HERE = Path(__file__).resolve().parent
 # variant: (method, interior width of the fixed network or None for the preset's growth from 1/64 to 1/8)
 VARIANTS = {'tiny': ('tiny', None), 'gradmax': ('gradmax', None), 'random': ('random', None), 'fixed': ('fixed', 1/8),
             'start': ('fixed', 1/64), 'width_1_32': ('fixed', 1/32), 'width_1_16': ('fixed', 1/16), 'width_1_4': ('fixed', 1/4),
-            'budget': ('tiny', None), 'budget_per_param': ('tiny', None), 'tiny_preserving': ('tiny', None)}
-ORDER = ['tiny', 'gradmax', 'random', 'fixed', 'start', 'width_1_32', 'width_1_16', 'width_1_4', 'budget', 'budget_per_param', 'tiny_preserving']
+            'budget': ('tiny', None), 'budget_per_param': ('tiny', None), 'tiny_preserving': ('tiny', None),
+            'budget_preserving': ('tiny', None), 'budget_per_param_preserving': ('tiny', None)}
+ORDER = ['tiny', 'gradmax', 'random', 'fixed', 'start', 'width_1_32', 'width_1_16', 'width_1_4', 'budget', 'budget_per_param', 'tiny_preserving',
+         'budget_preserving', 'budget_per_param_preserving']
 # TINY's fan-ins (the bottleneck's directions, at the norm of PyTorch's default initialisation) with zero fan-outs: the function
 # preserved at insertion, as random growth does (the growth-schedule ablation: `tiny_early_like_random`)
 PRESERVING = dict(method_options=dict(zero_fan_out=True, fan_in_scale='default'))
@@ -33,8 +36,8 @@ def config(seed:int, name:str, scale:str='cpu', schedule:str='late') -> dict:
     cfg = dict(PRESETS['cpu'], preset='cpu', policy='every', seed=seed, data=None, device='cpu', valid_images=1000, **SCHEDULES[schedule])
     if width is not None: cfg.update(target=width, start=min(width, cfg['start']))
     if name.startswith('budget'): cfg['max_params'] = count_params(make_model(cfg, cfg['target']))
-    if name == 'budget_per_param': cfg['budget_by'] = 'gain_per_param'     # the budget spent by λ² per parameter a neuron costs
-    if name == 'tiny_preserving': cfg.update(PRESERVING)
+    if name.startswith('budget_per_param'): cfg['budget_by'] = 'gain_per_param'     # the budget spent by λ² per parameter a neuron costs
+    if name.endswith('preserving'): cfg.update(PRESERVING)
     if scale == 'smoke': cfg.update(n_train=512, n_valid=256, epochs=3, passes=2, stat_images=256, held_images=128, valid_images=128)
     return check_config(cfg)
 
