@@ -8,12 +8,13 @@ the epoch with the time of its phases:
 - `steps`: hooks on the training steps of the last `stat_images` images before the point (`stats_from='steps'`).
   The event's cost is then its own time plus every extra second the hooks add to those training steps, measured
   as the same number of training steps timed with and without the hooks;
-- each with every position of the feature maps, or at most `--positions` of each image (`StatsCollector`'s `positions`);
+- each with every position of the feature maps, or at most `--positions` of each image (`StatsCollector`'s `positions`;
+  several values: one set of events each);
 - TINY as the paper has it (amplitude by line search), and TINY with zero fan-outs (function-preserving: no line search).
 
 Also printed: the floor of any separate statistics pass (the same images forward, and backward to the
 activations only, nothing collected), and the spread of the held loss that decides the line search.
-Usage: python bench/bench_growth_event.py [quick|cpu] [--positions 16] [--device cuda]"""
+Usage: python bench/bench_growth_event.py [quick|cpu] [--positions 16 64] [--device cuda]"""
 import argparse, copy, cProfile, math, pstats, time
 import torch
 from growing_nets.experiment import PRESETS, GROWTH_OPTIONS, check_config, make_model, make_dls, make_learner, target_widths
@@ -73,7 +74,7 @@ def held_spread(learn, cb, model0) -> str:
             f"{float(d.std()) / math.sqrt(len(d)):.4f} on {len(d)} images, {float(d.std()) / math.sqrt(len(d) / 2):.4f} on {len(d) // 2}; "
             f"the decrease the event must bring: {thr:.4f}")
 
-def main(preset='quick', device='cpu', positions=16):
+def main(preset='quick', device='cpu', positions=(16,)):
     cfg = check_config(dict(PRESETS[preset], policy='every', seed=0, device=device))
     dls = make_dls(cfg, device)
     model = make_model(cfg, cfg['start'])
@@ -88,8 +89,9 @@ def main(preset='quick', device='cpu', positions=16):
         floor = plain_pass(learn, cb._event_batches()[0])
         model0, rows = copy.deepcopy(learn.model), []
         preserving = TINY(zero_fan_out=True, fan_in_scale='default')       # TINY's fan-ins, zero fan-outs: no line search
-        for stats_from, pos, method in (('pass', None, TINY()), ('steps', None, TINY()), ('steps', positions, TINY()), ('pass', positions, TINY()),
-                                        ('pass', positions, preserving), ('steps', positions, preserving)):
+        events = [('pass', None, TINY()), ('steps', None, TINY()), ('pass', None, preserving), ('steps', None, preserving)]
+        for k in positions: events += [('steps', k, TINY()), ('pass', k, TINY()), ('pass', k, preserving), ('steps', k, preserving)]
+        for stats_from, pos, method in events:
             own, extra, st, before = event(learn, cb, model0, stats_from, pos, method)
             rows.append((f"{stats_from}, positions {pos or 'all'}, {'TINY' if method is not preserving else 'TINY with zero fan-outs'}",
                          own, extra, st, sum(r['neurons_added'] for r in cb.records[-8:])))
@@ -111,6 +113,6 @@ if __name__ == '__main__':
     ap = argparse.ArgumentParser()
     ap.add_argument('preset', nargs='?', default='quick', choices=['quick', 'cpu'])
     ap.add_argument('--device', default='cpu', help="'cpu' or 'cuda'")
-    ap.add_argument('--positions', type=int, default=16, help='positions of each image read by the sampled variant')
+    ap.add_argument('--positions', type=int, nargs='+', default=[16], help='positions of each image read by the sampled variants')
     args = ap.parse_args()
     main(args.preset, args.device, args.positions)

@@ -34,7 +34,8 @@ ORDER = ['fixed', 'tiny_late', 'tiny_early', 'random_early', 'tiny_early_lr', 'r
 
 def config(seed:int, name:str, scale:str='mid') -> dict:
     method, schedule, options = VARIANTS[name]
-    cfg = dict(PRESETS['cpu'], preset='cpu', policy='every', seed=seed, data=None, device='cpu', valid_images=1000, **SCALES[scale])
+    cfg = dict(PRESETS['cpu'], preset='cpu', policy='every', seed=seed, data=None, device='cpu', valid_images=1000, **SCALES[scale],
+               method_options=None)                  # TINY's own insertion (the preset's since this ablation) unless a variant says otherwise
     if schedule: cfg.update(SCHEDULES[schedule](cfg['epochs']))
     cfg.update(options)
     if cfg.get('new_lr'): cfg['new_lr'] = dict(cfg['new_lr'], epochs=cfg['epochs'] / 8)

@@ -11,7 +11,7 @@ started again; a run cut short starts over).
 Usage: python nbs/experiments/run_cifar10.py [--seeds 0 1 2] [--only NAME ...] [--scale cpu|smoke] [--schedule late|early]"""
 import argparse
 from pathlib import Path
-from growing_nets.experiment import PRESETS, check_config, run_in_folder, make_model
+from growing_nets.experiment import PRESETS, PRESERVING as TINY_PRESERVING, check_config, run_in_folder, make_model
 from growing_nets.core import count_params
 
 HERE = Path(__file__).resolve().parent
@@ -24,11 +24,12 @@ ORDER = ['tiny', 'gradmax', 'random', 'fixed', 'start', 'width_1_32', 'width_1_1
          'budget_preserving', 'budget_per_param_preserving']
 # TINY's fan-ins (the bottleneck's directions, at the norm of PyTorch's default initialisation) with zero fan-outs: the function
 # preserved at insertion, as random growth does (the growth-schedule ablation: `tiny_early_like_random`)
-PRESERVING = dict(method_options=dict(zero_fan_out=True, fan_in_scale='default'))
+# (the `cpu` preset's own since these runs: under `--schedule early`, `tiny` and `budget` are these runs again)
+PRESERVING = dict(method_options=TINY_PRESERVING)
 
-# growth schedules: `late`, a point after each of the first epochs until the end (the runs under cifar10/cpu); `early`, the `cpu`
-# preset's: points every quarter epoch during the first 2.5 epochs, as the paper grows (the runs under cifar10/cpu_early)
-SCHEDULES = {'late': dict(every=1, phase=None), 'early': {k: PRESETS['cpu'][k] for k in ('every', 'phase')}}
+# growth schedules: `late`, a point after each of the first epochs until the end, TINY's own insertion (the runs under cifar10/cpu);
+# `early`, the `cpu` preset's: points every quarter epoch during the first 2.5 epochs, as the paper grows (the runs under cifar10/cpu_early)
+SCHEDULES = {'late': dict(every=1, phase=None, method_options=None), 'early': {k: PRESETS['cpu'][k] for k in ('every', 'phase')}}
 
 def config(seed:int, name:str, scale:str='cpu', schedule:str='late') -> dict:
     "The configuration of one run: the `cpu` preset with the growth `schedule`, the loss drop at insertion measured on 1,000 test images."

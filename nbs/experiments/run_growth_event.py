@@ -4,7 +4,7 @@ one folder per seed and variant, skipped when already done (the script can be st
 
 With --agreement, the statistics' sampling noise instead: two disjoint samples of the training set, of
 each size, give TINY's neurons for the network of the first growth point; their λ and ωαᵀ are compared.
-With --event-agreement, the neurons of the cheaper event (statistics from the training steps, 16 positions of
+With --event-agreement, the neurons of the cheaper events (statistics from the training steps, 16 or 64 positions of
 each image) against those of today's (a pass of their own at fixed weights, every position).
 
 Usage: python nbs/experiments/run_growth_event.py [--seeds 0 1 2] [--only NAME ...] [--scale quick|smoke] [--agreement | --event-agreement]"""
@@ -115,10 +115,10 @@ def window_stats(learn, model0, batches, positions):
         learn.loss_func(model(xb), yb).backward(); opt.step(); opt.zero_grad()
     return w.take()
 
-def event_agreement(seed:int, images:int=8192, scale:str='quick'):
-    """The neurons of the cheaper event against today's, for the network of the first growth point of the quick preset:
+def event_agreement(seed:int, images:int=8192, scale:str='quick', positions=(16, 64)):
+    """The neurons of the cheaper events against today's, for the network of the first growth point of the quick preset:
     two disjoint samples (A, B) of `images` images each; statistics from a pass at fixed weights (all positions, or at most
-    16 of each image) or from training steps over the same images (weights moving)."""
+    k of each image for k in `positions`) or from training steps over the same images (weights moving)."""
     out = HERE / 'growth_event' / scale / f'event_agreement_seed{seed}.csv'
     if out.exists(): print(f'done already: {out}'); return
     cfg = dict(PRESETS['quick'], preset='quick', policy='every', seed=seed, data=None, device='cpu')
@@ -130,19 +130,23 @@ def event_agreement(seed:int, images:int=8192, scale:str='quick'):
     model0, pairs, k = learn.model, learn.model.pairs(), max(1, images // cfg['bs'])
     pool = make_dls(dict(cfg, n_train=None if scale == 'quick' else 4 * cfg['n_train']), 'cpu').train.new(shuffle=True)
     batches = _take_images(pool, 2 * images)
-    A, B = batches[:k], batches[k:2 * k]
-    props = {'pass A': collect_stats(model0, pairs, learn.loss_func, A), 'pass B': collect_stats(model0, pairs, learn.loss_func, B),
-             'pass16 A': collect_stats(model0, pairs, learn.loss_func, A, positions=16),
-             'pass16 B': collect_stats(model0, pairs, learn.loss_func, B, positions=16),
-             'steps A': window_stats(learn, model0, A, None)[1], 'steps16 A': window_stats(learn, model0, A, 16)[1],
-             'steps16 B': window_stats(learn, model0, B, 16)[1]}
+    samples = dict(A=batches[:k], B=batches[k:2 * k])
+    props = {}
+    for pos in (None, *positions):                        # every position, then at most `pos` of each image
+        tag = '' if pos is None else str(pos)
+        for s, b in samples.items():
+            props[f'pass{tag} {s}'] = collect_stats(model0, pairs, learn.loss_func, b, positions=pos)
+            props[f'steps{tag} {s}'] = window_stats(learn, model0, b, pos)[1]
     props = {n: proposals(sc, [p for p in sc.pairs], cfg['neurons']) for n, sc in props.items()}
     names = [p.name for p in pairs]
+    checks = [('pass A', 'pass B', "today's event, two disjoint samples"), ('steps A', 'steps B', 'steps, two disjoint samples'),
+              ('pass A', 'steps A', 'moving weights alone, same images')]
+    for pos in positions:
+        checks += [(f'pass{pos} A', f'pass{pos} B', f'{pos} positions, two disjoint samples'),
+                   (f'steps{pos} A', f'steps{pos} B', f'steps and {pos} positions, two disjoint samples'),
+                   ('pass A', f'pass{pos} A', f'{pos} positions alone, same images'), ('pass A', f'steps{pos} A', f'steps and {pos} positions, same images')]
     rows = []
-    for a, b, what in (('pass A', 'pass B', "today's event, two disjoint samples"), ('pass16 A', 'pass16 B', '16 positions, two disjoint samples'),
-                       ('steps16 A', 'steps16 B', 'steps and 16 positions, two disjoint samples'),
-                       ('pass A', 'pass16 A', 'sampled positions alone, same images'), ('pass A', 'steps A', 'moving weights alone, same images'),
-                       ('pass A', 'steps16 A', 'both, same images')):
+    for a, b, what in checks:
         rows += [dict(r, pair=n) for r, n in zip(compare(props[a], props[b], seed=seed, images=images, first=a, second=b, comparison=what), names)]
     df = pd.DataFrame(rows); df.to_csv(out, index=False)
     print(df.groupby('comparison', sort=False)[['lambda_rel_diff', 'out_overlap', 'in_overlap']].median())
