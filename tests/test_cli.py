@@ -145,12 +145,13 @@ def spawned_workers(pid:int) -> list[int]:
 def test_a_killed_process_ends_in_one_line(tmp_path):
     "`--nproc 2` with one worker killed by SIGKILL (as by the out-of-memory killer): the others stop, and one line says so."
     import os
-    p = subprocess.Popen([str(EXE), '--preset', 'demo', '--methods', 'tiny', '--nproc', '2', '--quiet', '--out', str(tmp_path / 'r')],
+    p = subprocess.Popen([str(EXE), '--preset', 'demo', '--methods', 'tiny', '--epochs', '400', '--nproc', '2', '--quiet', '--out', str(tmp_path / 'r')],
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     deadline, workers = time.time() + 120, []
     while len(workers) < 2 and time.time() < deadline and p.poll() is None: workers = spawned_workers(p.pid); time.sleep(0.2)
     assert len(workers) == 2, "the two workers did not start"
-    time.sleep(5)                                                            # the group formed, training under way
+    time.sleep(5)                                                            # the group formed, training under way (400 epochs: minutes)
+    assert p.poll() is None, "the run ended before a worker could be killed"
     os.kill(workers[-1], signal.SIGKILL)
     out, err = p.communicate(timeout=300)
     assert p.returncode != 0 and 'Traceback' not in err, err[-2000:]
