@@ -37,8 +37,7 @@ __all__ = ['PRESERVING', 'PRESETS', 'GROWTH_OPTIONS', 'METHODS', 'DATASETS', 'MO
            'run_in_folder', 'config_differences', 'summarize_runs', 'compare_runs']
 
 # %% ../nbs/13_experiment.ipynb #90ca92ad
-# TINY's neurons as the presets that grow early insert them: fan-ins along the bottleneck at the norm of PyTorch's default
-# initialisation, fan-outs zero (the function kept at insertion; no line search). TINY's other options are the paper's.
+# TINY's neurons as the presets that grow early insert them: fan-ins at PyTorch's default norm, fan-outs zero (no line search)
 PRESERVING = dict(zero_fan_out=True, fan_in_scale='default')
 PRESETS = {
     'demo':  dict(dataset='digits', model='mlp', start=1/32, target=1.0, stream=1.0, epochs=16, every=2, neurons=8,
@@ -46,15 +45,13 @@ PRESETS = {
     'quick': dict(dataset='cifar10', model='resnet18', start=1/64, target=1/8, stream=1/8, epochs=6, every=1, neurons=12,
                   bs=128, lr=0.1, opt='sgd', n_train=10000, n_valid=2000),
     'cpu':   dict(dataset='cifar10', model='resnet18', start=1/64, target=1/8, stream=1/8, epochs=16, every=0.25, phase=2.5, neurons=8,
-                  passes=7, bs=128, lr=0.1, opt='sgd', n_train=None, n_valid=None,    # growth early, as in the paper: 10 points in 2.5 epochs
-                  method_options=PRESERVING),
+                  passes=7, bs=128, lr=0.1, opt='sgd', n_train=None, n_valid=None, method_options=PRESERVING),   # grows early: 10 points in 2.5 epochs
     'paper': dict(dataset='cifar10', model='resnet18', start=1/64, target=1.0, stream=1.0, epochs=300, every=1, phase=24, neurons=16, passes=21,
                   bs=128, lr=0.1, opt='sgd', n_train=None, n_valid=None, method_options=PRESERVING),
 }
 # the growth event of every preset unless it says otherwise: `GrowthCallback`'s options (see `grow_step`)
 GROWTH_OPTIONS = dict(stat_images=8192, held_images=1024, stat_batches=8, held_batches=2, normalize=True, train_bn=True,
-                      gammas=None, min_decrease=1e-3, valid_images=None, measure_after=False, joint=True, new_state='zero', stats_from='pass',
-                      positions=None)
+                      gammas=None, min_decrease=1e-3, valid_images=None, measure_after=False, joint=True, new_state='zero', stats_from='pass', positions=None)
 METHODS = ('tiny', 'gradmax', 'random', 'fixed')
 DATASETS = ('digits', 'cifar10', 'cifar100')
 MODELS = ('mlp', 'resnet18', 'cnn')
