@@ -8,7 +8,7 @@ One folder per scale, seed and variant, skipped when already done (the script ca
 Usage: python nbs/experiments/run_ablation.py [--seeds 0 1 2] [--only NAME ...] [--scale mid|smoke]"""
 import argparse
 from pathlib import Path
-from growing_nets.experiment import PRESETS, check_config, run_in_folder
+from growing_nets.experiment import PRESETS, PRESERVING, check_config, run_in_folder
 
 HERE = Path(__file__).resolve().parent
 SCALES = {'mid': dict(n_train=25000, n_valid=None, epochs=10),
@@ -28,9 +28,13 @@ VARIANTS = {'fixed': ('fixed', None, {}),
             'tiny_early_default_scale': ('tiny', 'early', dict(method_options=dict(fan_in_scale='default'))),   # TINY's fan-ins at random's scale
             # all three at once: TINY's event differs from random growth only by the fan-ins' directions
             'tiny_early_like_random': ('tiny', 'early', dict(min_decrease=None,
-                                                             method_options=dict(zero_fan_out=True, fan_in_scale='default')))}   # TINY's fan-ins at random's scale
+                                                             method_options=dict(zero_fan_out=True, fan_in_scale='default'))),   # TINY's fan-ins at random's scale
+            # the catch-up options on top of the insertion the `cpu` preset keeps: a learning rate of their own, the optimizer state they start from
+            'tiny_early_like_random_lr': ('tiny', 'early', dict(min_decrease=None, method_options=PRESERVING, **CATCH_UP)),
+            'tiny_early_like_random_state': ('tiny', 'early', dict(min_decrease=None, method_options=PRESERVING, new_state='mean'))}
 ORDER = ['fixed', 'tiny_late', 'tiny_early', 'random_early', 'tiny_early_lr', 'random_early_lr', 'tiny_early_always',
-         'tiny_early_zero_out', 'random_early_layer', 'tiny_early_default_scale', 'tiny_early_like_random', 'random_late']
+         'tiny_early_zero_out', 'random_early_layer', 'tiny_early_default_scale', 'tiny_early_like_random', 'random_late',
+         'tiny_early_like_random_lr', 'tiny_early_like_random_state']
 
 def config(seed:int, name:str, scale:str='mid') -> dict:
     method, schedule, options = VARIANTS[name]
