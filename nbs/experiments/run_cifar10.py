@@ -8,7 +8,7 @@ they cost (`budget_per_param`), also with TINY's neurons as in `tiny_preserving`
 function preserved at insertion). One folder per seed and variant, skipped when already done (the script can be stopped and
 started again; a run cut short starts over).
 
-Usage: python nbs/experiments/run_cifar10.py [--seeds 0 1 2] [--only NAME ...] [--scale cpu|smoke] [--schedule late|early]"""
+Usage: python nbs/experiments/run_cifar10.py [--seeds 0 1 2] [--only NAME ...] [--scale cpu|smoke] [--schedule late|early|fifth]"""
 import argparse
 from pathlib import Path
 from growing_nets.experiment import PRESETS, PRESERVING as TINY_PRESERVING, check_config, run_in_folder, make_model
@@ -29,7 +29,10 @@ PRESERVING = dict(method_options=TINY_PRESERVING)
 
 # growth schedules: `late`, a point after each of the first epochs until the end, TINY's own insertion (the runs under cifar10/cpu);
 # `early`, the `cpu` preset's: points every quarter epoch during the first 2.5 epochs, as the paper grows (the runs under cifar10/cpu_early)
-SCHEDULES = {'late': dict(every=1, phase=None, method_options=None), 'early': {k: PRESETS['cpu'][k] for k in ('every', 'phase')}}
+# `fifth`, the `cpu` preset's insertion with points every 1.1 epochs during the first 7.7: the slowest growth whose training FLOPs fit in
+# 1/5 of the width grid's (a point every e epochs costs 42.56 − 8.98·e TFLOPs; the grid 166.5), for the budget run (cifar10/cpu_fifth)
+SCHEDULES = {'late': dict(every=1, phase=None, method_options=None), 'early': {k: PRESETS['cpu'][k] for k in ('every', 'phase')},
+             'fifth': dict(every=1.1, phase=7.7)}
 
 def config(seed:int, name:str, scale:str='cpu', schedule:str='late') -> dict:
     "The configuration of one run: the `cpu` preset with the growth `schedule`, the loss drop at insertion measured on 1,000 test images."
@@ -39,7 +42,9 @@ def config(seed:int, name:str, scale:str='cpu', schedule:str='late') -> dict:
     if name.startswith('budget'): cfg['max_params'] = count_params(make_model(cfg, cfg['target']))
     if name.startswith('budget_per_param'): cfg['budget_by'] = 'gain_per_param'     # the budget spent by λ² per parameter a neuron costs
     if name.endswith('preserving'): cfg.update(PRESERVING)
-    if scale == 'smoke': cfg.update(n_train=512, n_valid=256, epochs=3, passes=2, stat_images=256, held_images=128, valid_images=128)
+    if scale == 'smoke':
+        cfg.update(n_train=512, n_valid=256, epochs=3, passes=2, stat_images=256, held_images=128, valid_images=128)
+        if cfg.get('phase') and cfg['phase'] > cfg['epochs']: cfg.update(every=cfg['every'] * 3 / 16, phase=cfg['phase'] * 3 / 16)   # the schedule's shape in 3 epochs
     return check_config(cfg)
 
 def run(seed:int, name:str, scale:str='cpu', schedule:str='late'):
