@@ -7,7 +7,7 @@ each size, give TINY's neurons for the network of the first growth point; their 
 With --event-agreement, the neurons of the cheaper events (statistics from the training steps, 16 or 64 positions of
 each image) against those of today's (a pass of their own at fixed weights, every position).
 
-Usage: python nbs/experiments/run_growth_event.py [--seeds 0 1 2] [--only NAME ...] [--scale quick|smoke] [--agreement | --event-agreement]"""
+Usage: python nbs/experiments/run_growth_event.py [--seeds 0 1 2] [--only NAME ...] [--scale quick|smoke] [--agreement | --event-agreement [--lr LR] [--positions K ...]]"""
 import argparse, copy, json, time
 from pathlib import Path
 import pandas as pd
@@ -105,21 +105,21 @@ def compare(a, b, **kw) -> list[dict]:
                          in_overlap=overlap(x.alpha[:K].T.double(), y.alpha[:K].T.double())))
     return rows
 
-def window_stats(learn, model0, batches, positions):
-    "Statistics collected by hooks on training steps over `batches`, from a copy of `model0` (SGD at the preset's peak rate, momentum 0.9)."
+def window_stats(learn, model0, batches, positions, lr:float=0.1):
+    "Statistics collected by hooks on training steps over `batches`, from a copy of `model0` (SGD at rate `lr`, by default the preset's peak, momentum 0.9)."
     model = copy.deepcopy(model0).train()
-    opt, w = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9, weight_decay=5e-4), StatsWindow(1)
+    opt, w = torch.optim.SGD(model.parameters(), lr=lr, momentum=0.9, weight_decay=5e-4), StatsWindow(1)
     pairs = model.pairs()
     w.start(pairs, [1] * len(pairs), positions=positions)
     for xb, yb in batches:
         learn.loss_func(model(xb), yb).backward(); opt.step(); opt.zero_grad()
     return w.take()
 
-def event_agreement(seed:int, images:int=8192, scale:str='quick', positions=(16, 64)):
+def event_agreement(seed:int, images:int=8192, scale:str='quick', positions=(16, 64), lr:float=0.1):
     """The neurons of the cheaper events against today's, for the network of the first growth point of the quick preset:
     two disjoint samples (A, B) of `images` images each; statistics from a pass at fixed weights (all positions, or at most
-    k of each image for k in `positions`) or from training steps over the same images (weights moving)."""
-    out = HERE / 'growth_event' / scale / f'event_agreement_seed{seed}.csv'
+    k of each image for k in `positions`) or from training steps at rate `lr` over the same images (weights moving)."""
+    out = HERE / 'growth_event' / scale / (f'event_agreement_seed{seed}.csv' if lr == 0.1 else f'event_agreement_lr{lr:g}_seed{seed}.csv')
     if out.exists(): print(f'done already: {out}'); return
     cfg = dict(PRESETS['quick'], preset='quick', policy='every', seed=seed, data=None, device='cpu')
     if scale == 'smoke': cfg.update(n_train=512, n_valid=256); images //= 16
@@ -136,7 +136,7 @@ def event_agreement(seed:int, images:int=8192, scale:str='quick', positions=(16,
         tag = '' if pos is None else str(pos)
         for s, b in samples.items():
             props[f'pass{tag} {s}'] = collect_stats(model0, pairs, learn.loss_func, b, positions=pos)
-            props[f'steps{tag} {s}'] = window_stats(learn, model0, b, pos)[1]
+            props[f'steps{tag} {s}'] = window_stats(learn, model0, b, pos, lr)[1]
     props = {n: proposals(sc, [p for p in sc.pairs], cfg['neurons']) for n, sc in props.items()}
     names = [p.name for p in pairs]
     checks = [('pass A', 'pass B', "today's event, two disjoint samples"), ('steps A', 'steps B', 'steps, two disjoint samples'),
@@ -147,7 +147,7 @@ def event_agreement(seed:int, images:int=8192, scale:str='quick', positions=(16,
                    ('pass A', f'pass{pos} A', f'{pos} positions alone, same images'), ('pass A', f'steps{pos} A', f'steps and {pos} positions, same images')]
     rows = []
     for a, b, what in checks:
-        rows += [dict(r, pair=n) for r, n in zip(compare(props[a], props[b], seed=seed, images=images, first=a, second=b, comparison=what), names)]
+        rows += [dict(r, pair=n) for r, n in zip(compare(props[a], props[b], seed=seed, images=images, lr=lr, first=a, second=b, comparison=what), names)]
     df = pd.DataFrame(rows); df.to_csv(out, index=False)
     print(df.groupby('comparison', sort=False)[['lambda_rel_diff', 'out_overlap', 'in_overlap']].median())
 
@@ -158,9 +158,11 @@ if __name__ == '__main__':
     ap.add_argument('--scale', default='quick', choices=['quick', 'smoke'])
     ap.add_argument('--agreement', action='store_true')
     ap.add_argument('--event-agreement', action='store_true')
+    ap.add_argument('--lr', type=float, default=0.1, help='the rate of the training steps in --event-agreement')
+    ap.add_argument('--positions', type=int, nargs='*', default=[16, 64], help='the samples of positions in --event-agreement')
     a = ap.parse_args()
     if a.event_agreement:
-        for seed in a.seeds: event_agreement(seed, scale=a.scale)
+        for seed in a.seeds: event_agreement(seed, scale=a.scale, positions=tuple(a.positions), lr=a.lr)
         raise SystemExit
     if a.agreement:
         for seed in a.seeds: agreement(seed, scale=a.scale)
