@@ -22,3 +22,9 @@ def test_readme_results_table_is_the_experiments():
         s = summary.loc[run]
         assert (float(acc), float(sd), int(params.replace(',', '')), float(minutes)) == \
                (s['test accuracy %'], s['sd'], s['parameters'], s['wall time min, runs alone']), run
+
+def test_readme_lists_every_library_notebook():
+    "The README's table of notebooks and modules names every notebook that exports a module."
+    listed = set(re.findall(r"^\| `(\d+\w*)` \| `growing_nets", README.read_text(), flags=re.M))
+    exporting = {p.stem for p in (README.parent / 'nbs').glob('[0-9]*.ipynb') if '#| default_exp' in p.read_text()}
+    assert exporting - listed == set(), f"notebooks missing from the README's table: {sorted(exporting - listed)}"
