@@ -8,7 +8,7 @@ they cost (`budget_per_param`), also with TINY's neurons as in `tiny_preserving`
 function preserved at insertion). One folder per seed and variant, skipped when already done (the script can be stopped and
 started again; a run cut short starts over).
 
-Usage: python nbs/experiments/run_cifar10.py [--seeds 0 1 2] [--only NAME ...] [--scale cpu|smoke] [--schedule late|early|fifth]"""
+Usage: python nbs/experiments/run_cifar10.py [--seeds 0 1 2] [--only NAME ...] [--scale cpu|smoke] [--schedule late|early|fifth|delayed]"""
 import argparse
 from pathlib import Path
 from growing_nets.experiment import PRESETS, PRESERVING as TINY_PRESERVING, check_config, run_in_folder, make_model
@@ -32,7 +32,9 @@ PRESERVING = dict(method_options=TINY_PRESERVING)
 # `fifth`, the `cpu` preset's insertion with points every 1.1 epochs during the first 7.7: the slowest growth whose training FLOPs fit in
 # 1/5 of the width grid's (a point every e epochs costs 42.56 − 8.98·e TFLOPs; the grid 166.5), for the budget run (cifar10/cpu_fifth)
 SCHEDULES = {'late': dict(every=1, phase=None, method_options=None), 'early': {k: PRESETS['cpu'][k] for k in ('every', 'phase')},
-             'fifth': dict(every=1.1, phase=7.7)}
+             'fifth': dict(every=1.1, phase=7.7),
+             # `delayed`: the same 7 passes a quarter epoch apart, from epoch 3.5 (0.198 of the grid's FLOPs: 40.88 − 2.24·3.5 TFLOPs)
+             'delayed': dict(every=0.25, grow_from=3.5, phase=5.25)}
 
 def config(seed:int, name:str, scale:str='cpu', schedule:str='late') -> dict:
     "The configuration of one run: the `cpu` preset with the growth `schedule`, the loss drop at insertion measured on 1,000 test images."
@@ -44,7 +46,8 @@ def config(seed:int, name:str, scale:str='cpu', schedule:str='late') -> dict:
     if name.endswith('preserving'): cfg.update(PRESERVING)
     if scale == 'smoke':
         cfg.update(n_train=512, n_valid=256, epochs=3, passes=2, stat_images=256, held_images=128, valid_images=128)
-        if cfg.get('phase') and cfg['phase'] > cfg['epochs']: cfg.update(every=cfg['every'] * 3 / 16, phase=cfg['phase'] * 3 / 16)   # the schedule's shape in 3 epochs
+        if cfg.get('phase') and cfg['phase'] > cfg['epochs']:   # the schedule's shape in 3 epochs
+            cfg.update({k: cfg[k] * 3 / 16 for k in ('every', 'phase', 'grow_from') if cfg.get(k)})
     return check_config(cfg)
 
 def run(seed:int, name:str, scale:str='cpu', schedule:str='late'):
