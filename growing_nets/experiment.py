@@ -70,7 +70,7 @@ def check_config(cfg:dict, methods:list[str]|None=None) -> dict:
     if cfg['epochs'] < 1 or cfg['neurons'] < 1: raise ValueError("--epochs and --neurons must be ≥ 1")
     if not (cfg['every'] > 0 and math.isfinite(cfg['every'])): raise ValueError(f"--every is a number of epochs > 0 (0.25: four growth points an epoch), got {cfg['every']}")
     if cfg.get('phase') is not None and not 0 < cfg['phase'] <= cfg['epochs']: raise ValueError(f"--phase is a number of epochs in (0, --epochs], got {cfg['phase']}")
-    if cfg.get('grow_from') is not None and not 0 < cfg['grow_from'] <= (cfg.get('phase') or cfg['epochs']): raise ValueError(f"grow_from, the first growth point, is a number of epochs in (0, --phase], got {cfg['grow_from']}")
+    if cfg.get('grow_from') is not None and not 0 < cfg['grow_from'] <= (cfg.get('phase') or cfg['epochs']): raise ValueError(f"grow_from, the first growth point, is a number of epochs in (0, --phase or --epochs], got {cfg['grow_from']}")
     if cfg.get('budget_by', 'gain') not in BUDGET_RANKINGS: raise ValueError(f"--budget-by must be one of {', '.join(BUDGET_RANKINGS)}, got {cfg['budget_by']!r}")
     if cfg.get('max_params') is not None and cfg['max_params'] < 1: raise ValueError(f"--max-params must be ≥ 1, got {cfg['max_params']}")
     if (cfg.get('passes') or 0) < 0: raise ValueError(f"--passes must be ≥ 1 (or 0 for up to --neurons per growth point), got {cfg['passes']}")

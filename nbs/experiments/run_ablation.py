@@ -27,8 +27,7 @@ VARIANTS = {'fixed': ('fixed', None, {}),
             'random_early_layer': ('random', 'early', dict(method_options=dict(layer_scale=True))),   # random fan-ins at TINY's scale
             'tiny_early_default_scale': ('tiny', 'early', dict(method_options=dict(fan_in_scale='default'))),   # TINY's fan-ins at random's scale
             # all three at once: TINY's event differs from random growth only by the fan-ins' directions
-            'tiny_early_like_random': ('tiny', 'early', dict(min_decrease=None,
-                                                             method_options=dict(zero_fan_out=True, fan_in_scale='default'))),   # TINY's fan-ins at random's scale
+            'tiny_early_like_random': ('tiny', 'early', dict(min_decrease=None, method_options=PRESERVING)),   # TINY's fan-ins at random's scale, zero fan-outs
             # the catch-up options on top of the insertion the `cpu` preset keeps: a learning rate of their own, the optimizer state they start from
             'tiny_early_like_random_lr': ('tiny', 'early', dict(min_decrease=None, method_options=PRESERVING, **CATCH_UP)),
             'tiny_early_like_random_state': ('tiny', 'early', dict(min_decrease=None, method_options=PRESERVING, new_state='mean'))}

@@ -46,8 +46,8 @@ def config(seed:int, name:str, scale:str='cpu', schedule:str='late') -> dict:
     if name.endswith('preserving'): cfg.update(PRESERVING)
     if scale == 'smoke':
         cfg.update(n_train=512, n_valid=256, epochs=3, passes=2, stat_images=256, held_images=128, valid_images=128)
-        if cfg.get('phase') and cfg['phase'] > cfg['epochs']:   # the schedule's shape in 3 epochs
-            cfg.update({k: cfg[k] * 3 / 16 for k in ('every', 'phase', 'grow_from') if cfg.get(k)})
+        if cfg.get('phase') and cfg['phase'] > cfg['epochs']:   # the schedule's shape in the smoke run's epochs
+            cfg.update({k: cfg[k] * cfg['epochs'] / PRESETS['cpu']['epochs'] for k in ('every', 'phase', 'grow_from') if cfg.get(k)})
     return check_config(cfg)
 
 def run(seed:int, name:str, scale:str='cpu', schedule:str='late'):
