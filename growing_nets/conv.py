@@ -63,7 +63,7 @@ class ConvPair(LayerPair):
     "Two convolutions with new channels between them; each new channel feeds `second` through the centre of its kernel (restricted scheme)."
     bn: nn.BatchNorm2d|None = None  # BatchNorm applied to `first`'s output before `act`, grown with the channels
     shortcut_positions: int = 256   # statistics from correlations, not rows, on maps of this many positions per image (`shortcuts`)
-    shortcut_channels: int = 8      # ... and with this many channels between the convolutions
+    shortcut_channels: int = 1      # ... and with at least this many channels between the convolutions
     position_rows = True            # its rows are an image's output positions: a collector may read a sample of them (`positions`)
 
     def __post_init__(self):
