@@ -5,16 +5,17 @@ batch 128 of 32×32 images, float32, every block's pair measured (restricted sch
 plain step (forward + backward + SGD), the same step with the statistics collected from correlations (the
 default) and from patch rows (`shortcuts=False`), their ratios to the plain step, the time spent in the
 statistics hooks, the GFLOP each way executes (counted by torch's FlopCounterMode, the plain step's
-subtracted) and the throughput reached in the hooks against a float32 matmul timed in the same run; then the
+subtracted), the throughput reached in the hooks against a float32 matmul timed in the same run, and the
+ratio the step with statistics would have if every statistics FLOP ran at that matmul's throughput (the
+plain step's time plus the statistics' GFLOP over the matmul's GFLOP/s: a floor for these products); then the
 statistics' memory: the running sums (independent of the number of images) and the peak resident memory of
 plain steps and of steps with statistics, sampled every 0.5 ms in a fresh process.
 
 Usage: python bench/bench_conv_stats.py [--device cuda]"""
 import argparse, json, os, statistics, subprocess, sys, threading, time
 import torch
-from torch.utils.flop_counter import FlopCounterMode
 from growing_nets.models import resnet18_grow
-from _common import timeit, training_steps, sums_mib
+from _common import timeit, training_steps, sums_mib, sync, gflop, matmul_gflops
 
 CONFIGS = {'1/64': 1/64, '1/8': 1/8, '1/4': 1/4}       # interior fractions; the stream is 1/8
 
@@ -27,10 +28,6 @@ def setup(interior, device='cpu', bs=128, seed=0):
     _, rows_step, sc_rows = training_steps(net, x, y, shortcuts=False)
     return net, step, stats_step, rows_step, sc, sc_rows
 
-def sync(device):
-    "Wait for the device's queued work (timings on a GPU)."
-    if device.startswith('cuda'): torch.cuda.synchronize()
-
 def hook_time(sc, stats_step, device, reps=3):
     "Median time spent inside the collector's backward hooks (products, rows where built) during a step."
     spent, inner = [0.0], sc._backward
@@ -42,15 +39,6 @@ def hook_time(sc, stats_step, device, reps=3):
         spent[0] = 0.0; stats_step(); ts.append(spent[0])
     del sc._backward
     return statistics.median(ts)
-
-def _addmm_inplace(self_shape, a_shape, b_shape, *args, **kwargs) -> int:
-    "FLOPs of `acc.addmm_(a, b)`, which FlopCounterMode does not count by itself."
-    return 2 * a_shape[0] * a_shape[1] * b_shape[1]
-
-def gflop(fn) -> float:
-    "GFLOP one call of `fn` executes, as counted by torch's FlopCounterMode (in-place addmm_ included)."
-    with FlopCounterMode(display=False, custom_mapping={torch.ops.aten.addmm_: _addmm_inplace}) as fc: fn()
-    return fc.get_total_flops() / 1e9
 
 def rss_mib() -> float:
     "Current resident memory of this process."
@@ -75,12 +63,6 @@ def memory(interior, rows=False):
     plain, with_stats = peak_rss(step), peak_rss(stats_step)
     print(json.dumps(dict(plain=plain, with_stats=with_stats, sums=sums_mib(sc))))
 
-def matmul_gflops(device, n=2048, reps=5) -> float:
-    "Float32 matmul throughput of this machine (n³ product), GFLOP/s."
-    a, b = torch.randn(n, n, device=device), torch.randn(n, n, device=device)
-    def mm(): a @ b; sync(device)
-    return 2 * n**3 / timeit(mm, reps) / 1e9
-
 def main(device='cpu', reps=5, rounds=3):
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, {device}; ResNet-18, stream 8-16-32-64, batch 128 of 32×32, float32")
     cases = {name: setup(f, device) for name, f in CONFIGS.items()}
@@ -94,7 +76,7 @@ def main(device='cpu', reps=5, rounds=3):
     peak = max(mm)
     print(f"float32 matmul 2048³: {peak:.1f} GFLOP/s")
     print(f"{'interior':>9} {'interiors':>16} {'plain step':>11} {'with stats':>11} {'ratio':>6} {'from rows':>10} {'ratio':>6} "
-          f"{'GFLOP step':>11} {'GFLOP stats':>12} {'from rows':>10} {'in hooks':>9} {'GFLOP/s':>8} {'of matmul':>9}")
+          f"{'GFLOP step':>11} {'GFLOP stats':>12} {'from rows':>10} {'in hooks':>9} {'GFLOP/s':>8} {'of matmul':>9} {'at matmul speed':>15}")
     for name, (net, step, stats_step, rows_step, sc, sc_rows) in cases.items():
         plain, with_stats, from_rows = (min(t) for t in times[name])
         hooks = hook_time(sc, stats_step, device)
@@ -102,7 +84,7 @@ def main(device='cpu', reps=5, rounds=3):
         g_stats, g_rows = gflop(stats_step) - g_step, gflop(rows_step) - g_step
         print(f"{name:>9} {str(net.interior_widths[::2]):>16} {plain * 1e3:9.1f}ms {with_stats * 1e3:9.1f}ms {with_stats / plain:5.2f}x "
               f"{from_rows * 1e3:8.1f}ms {from_rows / plain:5.2f}x {g_step:11.2f} {g_stats:12.2f} {g_rows:10.2f} {hooks * 1e3:7.1f}ms "
-              f"{g_stats / hooks:8.1f} {g_stats / hooks / peak:9.0%}")
+              f"{g_stats / hooks:8.1f} {g_stats / hooks / peak:9.0%} {(plain + g_stats / peak) / plain:14.2f}x")
     print("target: ratio with statistics ≤ 3x the plain step")
     if device == 'cpu':
         print(f"\n{'interior':>9} {'statistics sums':>16} {'peak RSS, plain':>16} {'with stats':>11} {'extra':>7} {'from rows':>10} {'extra':>7}")

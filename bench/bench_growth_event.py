@@ -13,17 +13,22 @@ the epoch with the time of its phases:
 - TINY as the paper has it (amplitude by line search), and TINY with zero fan-outs (function-preserving: no line search).
 
 Also printed: the floor of any separate statistics pass (the same images forward, and backward to the
-activations only, nothing collected), and the spread of the held loss that decides the line search.
+activations only, nothing collected); the arithmetic of the statistics themselves (their GFLOP over the event's
+images, counted by torch's FlopCounterMode on one batch of them, the floor's subtracted) and the least time it
+takes at the throughput of a float32 matmul timed in the same run; and the spread of the held loss that decides
+the line search.
 Usage: python bench/bench_growth_event.py [quick|cpu] [--positions 16 64] [--device cuda]"""
 import argparse, copy, cProfile, math, pstats, time
 import torch
 from growing_nets.experiment import PRESETS, GROWTH_OPTIONS, check_config, make_model, make_dls, make_learner, target_widths
 from growing_nets.callback import GrowthCallback, _take_images
+from growing_nets.growth import collect_stats
 from growing_nets.modes import forward_mode, weights_frozen
 from growing_nets.step_stats import StatsWindow
 from growing_nets.policies import EveryPair
 from growing_nets.methods import TINY
 import fastai.callback.progress  # noqa
+from _common import gflop, matmul_gflops
 
 PHASES = {'drawing the samples': '_event_batches', 'statistics passes': 'collect_stats', 'proposals (solver)': 'propose',
           'normalisation': 'normalise_proposal', 'line search': 'line_search', 'line search and pairs kept': 'virtual_loss',
@@ -74,6 +79,14 @@ def held_spread(learn, cb, model0) -> str:
             f"{float(d.std()) / math.sqrt(len(d)):.4f} on {len(d)} images, {float(d.std()) / math.sqrt(len(d) / 2):.4f} on {len(d) // 2}; "
             f"the decrease the event must bring: {thr:.4f}")
 
+def stats_arithmetic(learn, batches, positions) -> dict:
+    """GFLOP of the statistics over `batches` (from one of them) beyond the floor's forward and backward, for every position (None) and each
+    of `positions`; the weights frozen throughout (M from its explicit product, no weight gradient counted: the training steps have those)."""
+    model, per = learn.model, len(batches)
+    floor = gflop(lambda: plain_pass(learn, batches[:1]))
+    return {k: (gflop(lambda: collect_stats(model, model.pairs(), learn.loss_func, batches[:1], positions=k or 10**9)) - floor) * per
+            for k in (None, *positions)}
+
 def main(preset='quick', device='cpu', positions=(16,)):
     cfg = check_config(dict(PRESETS[preset], policy='every', seed=0, device=device))
     dls = make_dls(cfg, device)
@@ -86,7 +99,8 @@ def main(preset='quick', device='cpu', positions=(16,)):
         t = time.perf_counter(); learn.fit(1); epoch = time.perf_counter() - t
         learn('before_fit'); learn.training = True      # the callback's state, as during fit
         learn.epoch, learn.train_iter = 0, 0
-        floor = plain_pass(learn, cb._event_batches()[0])
+        floor = plain_pass(learn, stat_batches := cb._event_batches()[0])
+        arithmetic, peak = stats_arithmetic(learn, stat_batches, positions), max(matmul_gflops(device) for _ in range(3))
         model0, rows = copy.deepcopy(learn.model), []
         preserving = TINY(zero_fan_out=True, fan_in_scale='default')       # TINY's fan-ins, zero fan-outs: no line search
         events = [('pass', None, TINY()), ('steps', None, TINY()), ('pass', None, preserving), ('steps', None, preserving)]
@@ -101,6 +115,11 @@ def main(preset='quick', device='cpu', positions=(16,)):
     print(f"one training epoch (no growth): {epoch:.2f} s")
     print(f"  a separate pass over the statistics images, forward and backward to the activations, nothing collected: {floor:.2f} s = "
           f"{floor / epoch:.1%} of the epoch")
+    print(f"  the statistics' own arithmetic over those images (the floor's subtracted), and its least time at a float32 matmul's "
+          f"{peak:.0f} GFLOP/s on this machine:")
+    for k, g in arithmetic.items():
+        print(f"    positions {k or 'all'}: {g:.0f} GFLOP, ≥ {g / peak:.2f} s = {g / peak / epoch:.1%} of the epoch; "
+              f"with the floor ≥ {(floor + g / peak) / epoch:.1%}")
     for name, own, extra, st, added in rows:
         print(f"growth event, statistics from {name} ({added} neurons added): {own + extra:.2f} s = {(own + extra) / epoch:.1%} of the epoch "
               f"(target ≤ 20%)")
