@@ -42,8 +42,8 @@ PRESERVING = dict(zero_fan_out=True, fan_in_scale='default')
 PRESETS = {
     'demo':  dict(dataset='digits', model='mlp', start=1/32, target=1.0, stream=1.0, epochs=16, every=2, neurons=8,
                   bs=64, lr=1e-2, opt='adam', n_train=None, n_valid=None, stat_images=512, held_images=256, measure_after=True),
-    'quick': dict(dataset='cifar10', model='resnet18', start=1/64, target=1/8, stream=1/8, epochs=6, every=1, neurons=12,
-                  bs=128, lr=0.1, opt='sgd', n_train=10000, n_valid=2000),
+    'quick': dict(dataset='cifar10', model='resnet18', start=1/64, target=1/8, stream=1/8, epochs=6, every=0.25, phase=1, neurons=12, passes=4,
+                  bs=128, lr=0.1, opt='sgd', n_train=10000, n_valid=2000, stat_images=1024, held_images=512),   # grows early as `cpu`, TINY's own insertion
     'cpu':   dict(dataset='cifar10', model='resnet18', start=1/64, target=1/8, stream=1/8, epochs=16, every=0.25, phase=2.5, neurons=8,
                   passes=7, bs=128, lr=0.1, opt='sgd', n_train=None, n_valid=None, method_options=PRESERVING),   # grows early: 10 points in 2.5 epochs
     'paper': dict(dataset='cifar10', model='resnet18', start=1/64, target=1.0, stream=1.0, epochs=300, every=1, phase=24, neurons=16, passes=21,
@@ -255,7 +255,7 @@ def widths_figure(history:pd.DataFrame, epochs:int):
 
 # %% ../nbs/13_experiment.ipynb #14d20808
 NOISE = ("These are one seed's numbers: a difference between runs smaller than the spread between seeds is no evidence. At the `quick` "
-         "preset one method's accuracy varied by 1.3 to 3.4 points (standard deviation over 3 seeds, nbs/experiments/growth_event.ipynb). "
+         "preset one method's accuracy varied by 0.9 to 2.1 points (standard deviation over 3 seeds, nbs/experiments/growth_event.ipynb). "
          "Run other seeds (`--seed`) and put the folders together with `growing_nets compare` for the mean and spread.")
 
 def _plots(out:Path, runs:list[str], history:pd.DataFrame, epochs:int) -> list[str]:

@@ -16,7 +16,8 @@ import growing_nets.experiment as E
 from growing_nets.callback import GrowthCallback
 out, data, kill, resume = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4] == 'resume'
 cfg = E.check_config(dict(E.PRESETS['quick'], preset='quick', policy='every', seed=3, data=data, device='cpu', n_train=384, n_valid=128,
-                          epochs=4, bs=64, stat_images=192, held_images=64), ['tiny'])
+                          epochs=4, bs=64, stat_images=192, held_images=64,
+                          every=1, phase=None, passes=None, method_options=None), ['tiny'])   # a growth point after each epoch, the line search
 def die(): os.kill(os.getpid(), signal.SIGKILL)
 class Kill(Callback):
     order = 101                                        # after `Checkpoint` has written the epoch

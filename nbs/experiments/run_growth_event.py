@@ -7,12 +7,15 @@ each size, give TINY's neurons for the network of the first growth point; their 
 With --event-agreement, the neurons of the cheaper events (statistics from the training steps, 16 or 64 positions of
 each image) against those of today's (a pass of their own at fixed weights, every position).
 
-Usage: python nbs/experiments/run_growth_event.py [--seeds 0 1 2] [--only NAME ...] [--scale quick|smoke] [--agreement | --event-agreement [--lr LR] [--positions K ...]]"""
+With --quick-preset NAME ..., the quick preset as it is now (what `make demo` runs, `own_insertion`) and its growth with zero
+fan-outs at three schedules, in growth_event/quick_preset/NAME/seedS.
+
+Usage: python nbs/experiments/run_growth_event.py [--seeds 0 1 2] [--only NAME ... | --quick-preset NAME ...] [--scale quick|smoke] [--agreement | --event-agreement [--lr LR] [--positions K ...]]"""
 import argparse, copy, json, time
 from pathlib import Path
 import pandas as pd
 import torch
-from growing_nets.experiment import PRESETS, GROWTH_OPTIONS, HISTORY_COLS, check_config, run_one, make_dls, make_model, make_learner
+from growing_nets.experiment import PRESETS, PRESERVING, GROWTH_OPTIONS, HISTORY_COLS, METHODS, check_config, run_one, run_experiment, make_dls, make_model, make_learner
 from growing_nets.core import seed_everything
 from growing_nets.growth import default_gammas, collect_stats
 from growing_nets.callback import _take_images
@@ -20,6 +23,13 @@ from growing_nets.methods import TINY, GradMax
 from growing_nets.step_stats import StatsWindow
 
 HERE = Path(__file__).resolve().parent
+# The quick preset as these runs have it: a growth point after each of the first 5 epochs, up to 12 neurons per layer,
+# TINY's own insertion (amplitude by line search), statistics on 8,192 images (the preset now grows as `cpu` does)
+LATE = dict(every=1, phase=None, passes=None, method_options=None, **{k: GROWTH_OPTIONS[k] for k in ('stat_images', 'held_images')})
+
+def quick(seed:int, **opts) -> dict:
+    "The configuration of these runs: the quick preset as they have it (`LATE`), with `opts`."
+    return dict(PRESETS['quick'], preset='quick', policy='every', seed=seed, data=None, device='cpu', **{**LATE, **opts})
 # The event of earlier versions: the last training batch for statistics and the next for the line search, neurons as the
 # solver gives them, eval-mode BatchNorm, the narrow grid 16·4⁻ᵏ, one amplitude for all pairs, the smallest amplitude kept
 # when none helps. Each change of the faithful event alone on top of it, then all together (= `tiny`).
@@ -41,7 +51,7 @@ def run(seed:int, name:str, scale:str='quick'):
     if (out / 'results.csv').exists(): print(f'done already: {out}'); return
     out.mkdir(parents=True, exist_ok=True)
     method, opts = VARIANTS[name]
-    cfg = dict(PRESETS['quick'], preset='quick', policy='every', seed=seed, data=None, device='cpu', valid_images=1000, **opts)
+    cfg = quick(seed, valid_images=1000, **opts)
     if scale == 'smoke': cfg.update(n_train=512, n_valid=256, epochs=2, stat_images=256, held_images=128, valid_images=128)
     check_config(cfg)
     t0 = time.perf_counter()
@@ -51,6 +61,23 @@ def run(seed:int, name:str, scale:str='quick'):
     (out / 'config.json').write_text(json.dumps({k: v for k, v in cfg.items()}, indent=1, default=str))
     print(f"{name} seed {seed}: accuracy {summary['accuracy']:.4f}, {summary['params']:,} parameters, "
           f"{time.perf_counter() - t0:.0f} s (growth {summary['growth_seconds']:.0f} s)", flush=True)
+
+# The quick preset as it is now (`make demo`), with statistics on 2,048 images, and its growth with zero fan-outs (the `cpu` preset's
+# insertion) at three schedules
+ZERO = dict(method_options=PRESERVING, stat_images=2048)      # the cpu preset's insertion, statistics on 2,048 images
+QUICK_PRESET = {'own_insertion': (METHODS, {}), 'own_insertion_2048': (METHODS, dict(stat_images=2048)), 'zero_fan_outs': (METHODS, ZERO),
+                'zero_fan_outs_8192': (['tiny'], dict(ZERO, **{k: GROWTH_OPTIONS[k] for k in ('stat_images', 'held_images')})),
+                'zero_fan_outs_half': (['tiny'], dict(ZERO, every=0.5, phase=2)),
+                'zero_fan_outs_late': (['tiny'], dict(ZERO, every=1, phase=None, passes=None))}
+
+def quick_preset(seed:int, name:str):
+    "The runs of `QUICK_PRESET[name]` at one seed, in one folder as `growing_nets --preset quick` writes it (growth_event/quick_preset/NAME/seedS)."
+    out = HERE / 'growth_event' / 'quick_preset' / name / f'seed{seed}'
+    if (out / 'results.csv').exists(): print(f'done already: {out}'); return
+    methods, opts = QUICK_PRESET[name]
+    cfg = check_config(dict(PRESETS['quick'], preset='quick', policy='every', seed=seed, data=None, device='cpu', **opts), list(methods))
+    results = run_experiment(cfg, list(methods), out, show_progress=False, earlier='overwrite')[0]
+    print(name, f'seed {seed}:', ', '.join(f"{r.run} {100 * r.accuracy:.2f} % in {r.seconds:.0f} s" for r in results.itertuples()), flush=True)
 
 def overlap(A, B) -> float:
     "Mean squared cosine of the principal angles between the column spaces of A and B (1: the same subspace)."
@@ -62,7 +89,7 @@ def agreement(seed:int, sizes=(128, 512, 2048, 8192), scale:str='quick'):
     quick preset. The samples come from the whole training set (two disjoint samples of 8,192 do not fit in the quick subset)."""
     out = HERE / 'growth_event' / scale / f'agreement_seed{seed}.csv'
     if out.exists(): print(f'done already: {out}'); return
-    cfg = dict(PRESETS['quick'], preset='quick', policy='every', seed=seed, data=None, device='cpu')
+    cfg = quick(seed)
     if scale == 'smoke': cfg.update(n_train=512, n_valid=256); sizes = tuple(s // 16 for s in sizes)
     seed_everything(seed)
     dls = make_dls(cfg, 'cpu')
@@ -121,7 +148,7 @@ def event_agreement(seed:int, images:int=8192, scale:str='quick', positions=(16,
     k of each image for k in `positions`) or from training steps at rate `lr` over the same images (weights moving)."""
     out = HERE / 'growth_event' / scale / (f'event_agreement_seed{seed}.csv' if lr == 0.1 else f'event_agreement_lr{lr:g}_seed{seed}.csv')
     if out.exists(): print(f'done already: {out}'); return
-    cfg = dict(PRESETS['quick'], preset='quick', policy='every', seed=seed, data=None, device='cpu')
+    cfg = quick(seed)
     if scale == 'smoke': cfg.update(n_train=512, n_valid=256); images //= 16
     seed_everything(seed)
     dls = make_dls(cfg, 'cpu')
@@ -155,6 +182,7 @@ if __name__ == '__main__':
     ap = argparse.ArgumentParser()
     ap.add_argument('--seeds', type=int, nargs='+', default=[0, 1, 2])
     ap.add_argument('--only', nargs='+', default=list(VARIANTS), choices=list(VARIANTS))
+    ap.add_argument('--quick-preset', nargs='+', choices=list(QUICK_PRESET))
     ap.add_argument('--scale', default='quick', choices=['quick', 'smoke'])
     ap.add_argument('--agreement', action='store_true')
     ap.add_argument('--event-agreement', action='store_true')
@@ -166,6 +194,10 @@ if __name__ == '__main__':
         raise SystemExit
     if a.agreement:
         for seed in a.seeds: agreement(seed, scale=a.scale)
+        raise SystemExit
+    if a.quick_preset:
+        for name in a.quick_preset:
+            for seed in a.seeds: quick_preset(seed, name)
         raise SystemExit
     for seed in a.seeds:
         for name in a.only: run(seed, name, a.scale)
