@@ -27,9 +27,13 @@ HERE = Path(__file__).resolve().parent
 # TINY's own insertion (amplitude by line search), statistics on 8,192 images (the preset now grows as `cpu` does)
 LATE = dict(every=1, phase=None, passes=None, method_options=None, **{k: GROWTH_OPTIONS[k] for k in ('stat_images', 'held_images')})
 
+def preset(seed:int, **opts) -> dict:
+    "The quick preset as it is now, at `seed`, with `opts`."
+    return dict(PRESETS['quick'], preset='quick', policy='every', seed=seed, data=None, device='cpu', **opts)
+
 def quick(seed:int, **opts) -> dict:
     "The configuration of these runs: the quick preset as they have it (`LATE`), with `opts`."
-    return dict(PRESETS['quick'], preset='quick', policy='every', seed=seed, data=None, device='cpu', **{**LATE, **opts})
+    return preset(seed, **{**LATE, **opts})
 # The event of earlier versions: the last training batch for statistics and the next for the line search, neurons as the
 # solver gives them, eval-mode BatchNorm, the narrow grid 16·4⁻ᵏ, one amplitude for all pairs, the smallest amplitude kept
 # when none helps. Each change of the faithful event alone on top of it, then all together (= `tiny`).
@@ -64,7 +68,7 @@ def run(seed:int, name:str, scale:str='quick'):
 
 # The quick preset as it is now (`make demo`), with statistics on 2,048 images, and its growth with zero fan-outs (the `cpu` preset's
 # insertion) at three schedules
-ZERO = dict(method_options=PRESERVING, stat_images=2048)      # the cpu preset's insertion, statistics on 2,048 images
+ZERO = dict(method_options=PRESERVING, stat_images=2048)
 QUICK_PRESET = {'own_insertion': (METHODS, {}), 'own_insertion_2048': (METHODS, dict(stat_images=2048)), 'zero_fan_outs': (METHODS, ZERO),
                 'zero_fan_outs_8192': (['tiny'], dict(ZERO, **{k: GROWTH_OPTIONS[k] for k in ('stat_images', 'held_images')})),
                 'zero_fan_outs_half': (['tiny'], dict(ZERO, every=0.5, phase=2)),
@@ -75,7 +79,7 @@ def quick_preset(seed:int, name:str):
     out = HERE / 'growth_event' / 'quick_preset' / name / f'seed{seed}'
     if (out / 'results.csv').exists(): print(f'done already: {out}'); return
     methods, opts = QUICK_PRESET[name]
-    cfg = check_config(dict(PRESETS['quick'], preset='quick', policy='every', seed=seed, data=None, device='cpu', **opts), list(methods))
+    cfg = check_config(preset(seed, **opts), list(methods))
     results = run_experiment(cfg, list(methods), out, show_progress=False, earlier='overwrite')[0]
     print(name, f'seed {seed}:', ', '.join(f"{r.run} {100 * r.accuracy:.2f} % in {r.seconds:.0f} s" for r in results.itertuples()), flush=True)
 
