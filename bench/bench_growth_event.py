@@ -84,7 +84,7 @@ def stats_arithmetic(learn, batches, positions) -> dict:
     of `positions`; the weights frozen throughout (M from its explicit product, no weight gradient counted: the training steps have those)."""
     model, per = learn.model, len(batches)
     floor = gflop(lambda: plain_pass(learn, batches[:1]))
-    return {k: (gflop(lambda: collect_stats(model, model.pairs(), learn.loss_func, batches[:1], positions=k or 10**9)) - floor) * per
+    return {k: (gflop(lambda: collect_stats(model, model.pairs(), learn.loss_func, batches[:1], positions=k, frozen=True)) - floor) * per
             for k in (None, *positions)}
 
 def main(preset='quick', device='cpu', positions=(16,)):

@@ -164,15 +164,16 @@ def virtual_loss(model:nn.Module, group:list[tuple[LayerPair, Proposal]], gamma:
 def collect_stats(model:nn.Module, pairs:list[LayerPair], loss_func:Callable, batches:Iterable,
                   reduction:str='mean', # reduction of `loss_func`
                   positions:int|None=None, # at most this many positions of each image read by convolution pairs (see `StatsCollector`); None: all
+                  frozen:bool|None=None, # weights frozen: M from its explicit product, no weight gradient computed; None: when `positions` are sampled
                  ) -> StatsCollector:
     "Statistics of `pairs` on `batches` of `(x, y)` (tuples of inputs and targets, or tensors) at the current weights, in training mode; no gradient is left behind."
     try:
         with StatsCollector(pairs, reduction=reduction, positions=positions) as sc, forward_mode(model, train_bn=True):
             for xb, yb in batches:
                 xb, yb = (xb if isinstance(xb, (tuple, list)) else (xb,)), (yb if isinstance(yb, (tuple, list)) else (yb,))
-                frozen = positions is not None and all(x.is_floating_point() for x in xb)   # M from the rows: no weight gradient needed
-                with weights_frozen(model, frozen):
-                    loss = loss_func(model(*(x.detach().requires_grad_() for x in xb) if frozen else xb), *yb)
+                frozen_here = (positions is not None if frozen is None else frozen) and all(x.is_floating_point() for x in xb)   # M from the rows
+                with weights_frozen(model, frozen_here):
+                    loss = loss_func(model(*(x.detach().requires_grad_() for x in xb) if frozen_here else xb), *yb)
                     if loss.requires_grad: loss.backward()
                 if not loss.requires_grad: loss_func(model(*xb), *yb).backward()   # a model that cuts its input from the gradient: the weights carry it
     finally: model.zero_grad(set_to_none=True)
