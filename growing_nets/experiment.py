@@ -255,7 +255,7 @@ def widths_figure(history:pd.DataFrame, epochs:int):
 
 # %% ../nbs/13_experiment.ipynb #14d20808
 NOISE = ("These are one seed's numbers: a difference between runs smaller than the spread between seeds is no evidence. At the `quick` "
-         "preset one method's accuracy varied by 1.3 to 1.8 points (standard deviation over 5 seeds, nbs/experiments/growth_event.ipynb). "
+         "preset one method's accuracy varied by 1.2 to 2.1 points (standard deviation over 7 seeds, nbs/experiments/growth_event.ipynb). "
          "Run other seeds (`--seed`) and put the folders together with `growing_nets compare` for the mean and spread.")
 
 def _plots(out:Path, runs:list[str], history:pd.DataFrame, epochs:int) -> list[str]:
