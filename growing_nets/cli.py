@@ -12,7 +12,7 @@ import pandas as pd
 from torch.multiprocessing.spawn import ProcessException
 from fastcore.script import call_parse, store_true, Param, anno_parser
 from . import __version__
-from .core import get_device, run_distributed
+from .core import get_device, run_distributed, steady_allocator
 from .experiment import *  # re-exported: `growing_nets.cli` was their home
 
 # %% ../nbs/14_cli.ipynb #78e5973d
@@ -30,10 +30,12 @@ def _interrupted(out:str) -> str:
 
 def _experiment_process(cfg:dict, runs:list[str], out:str, quiet:bool, earlier:str):
     "What each process of `--nproc` runs: the experiment, on its shard of the data (rank 0 writes the files)."
+    steady_allocator()                                       # freed memory reused from step to step (see `steady_allocator`)
     run_experiment(cfg, runs, out, show_progress=not quiet, earlier=earlier)
 
 def _run(cfg:dict, runs:list[str], out:str, quiet:bool, earlier:str, nproc:int=1):
     "Check everything (data included) before writing anything, say what will run, run it; every error, and Ctrl-C, ends in one line."
+    steady_allocator()                                       # freed memory reused from step to step (see `steady_allocator`)
     try:
         check_config(cfg, runs)
         cfg['device'] = str(get_device(cfg['device']))

@@ -4,7 +4,7 @@
 
 # %% ../nbs/00_core.ipynb #1d647350
 from __future__ import annotations
-import os, warnings
+import ctypes, ctypes.util, os, platform, warnings
 import torch
 import torch.distributed as dist
 from torch import nn
@@ -13,7 +13,7 @@ from fastai.torch_core import set_seed
 
 # %% auto #0
 __all__ = ['get_device', 'model_device', 'seed_everything', 'distributed', 'comm_device', 'all_reduce_', 'sum_over_processes',
-           'run_distributed', 'count_params', 'count_flops']
+           'run_distributed', 'steady_allocator', 'count_params', 'count_flops']
 
 # %% ../nbs/00_core.ipynb #c0051d8d
 def get_device(device:str|torch.device|None=None, # `None` picks CUDA when available, else the CPU
@@ -93,6 +93,17 @@ def run_distributed(fn, # called in every process as `fn(*args)`; it must be imp
     backend = backend or ('nccl' if torch.cuda.is_available() and torch.cuda.device_count() >= nproc else 'gloo')
     import torch.multiprocessing as mp
     mp.spawn(_worker, args=(fn, nproc, _free_port(), backend, timeout, args), nprocs=nproc, join=True)
+
+# %% ../nbs/00_core.ipynb #7a5648f3
+def steady_allocator(mmap_threshold:int=32 * 2**20, # blocks smaller than this come from the heap, not from fresh mappings (glibc's largest value)
+                     trim_threshold:int=2**30, # free memory the process keeps before giving it back to the system
+                    ) -> bool:
+    "Keep freed memory in the process for the next step (glibc's `mallopt`); whether it was set: not on other C libraries, nor when glibc's variables are set."
+    if platform.system() != 'Linux' or platform.libc_ver()[0] != 'glibc': return False
+    if any(k in os.environ for k in ('MALLOC_MMAP_THRESHOLD_', 'MALLOC_TRIM_THRESHOLD_')): return False
+    M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3                                  # glibc's <malloc.h>
+    libc = ctypes.CDLL(ctypes.util.find_library('c') or 'libc.so.6')
+    return bool(libc.mallopt(M_MMAP_THRESHOLD, int(mmap_threshold))) and bool(libc.mallopt(M_TRIM_THRESHOLD, int(trim_threshold)))
 
 # %% ../nbs/00_core.ipynb #1851f428
 def count_params(model:nn.Module, # any module
