@@ -167,11 +167,12 @@ def collect_stats(model:nn.Module, pairs:list[LayerPair], loss_func:Callable, ba
                   frozen:bool|None=None, # weights frozen: M from its explicit product, no weight gradient computed; None: when `positions` are sampled
                  ) -> StatsCollector:
     "Statistics of `pairs` on `batches` of `(x, y)` (tuples of inputs and targets, or tensors) at the current weights, in training mode; no gradient is left behind."
+    if frozen is None: frozen = positions is not None
     try:
         with StatsCollector(pairs, reduction=reduction, positions=positions) as sc, forward_mode(model, train_bn=True):
             for xb, yb in batches:
                 xb, yb = (xb if isinstance(xb, (tuple, list)) else (xb,)), (yb if isinstance(yb, (tuple, list)) else (yb,))
-                frozen_here = (positions is not None if frozen is None else frozen) and all(x.is_floating_point() for x in xb)   # M from the rows
+                frozen_here = frozen and all(x.is_floating_point() for x in xb)   # M from the rows: needs a floating input to carry the gradient
                 with weights_frozen(model, frozen_here):
                     loss = loss_func(model(*(x.detach().requires_grad_() for x in xb) if frozen_here else xb), *yb)
                     if loss.requires_grad: loss.backward()

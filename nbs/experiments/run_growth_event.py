@@ -25,7 +25,8 @@ from growing_nets.step_stats import StatsWindow
 HERE = Path(__file__).resolve().parent
 # The quick preset as these runs have it: a growth point after each of the first 5 epochs, up to 12 neurons per layer,
 # TINY's own insertion (amplitude by line search), statistics on 8,192 images (the preset now grows as `cpu` does)
-LATE = dict(every=1, phase=None, passes=None, method_options=None, **{k: GROWTH_OPTIONS[k] for k in ('stat_images', 'held_images')})
+SAMPLES = {k: GROWTH_OPTIONS[k] for k in ('stat_images', 'held_images')}   # the event's default sample sizes (8,192 and 1,024 images)
+LATE = dict(every=1, phase=None, passes=None, method_options=None, **SAMPLES)
 
 def preset(seed:int, **opts) -> dict:
     "The quick preset as it is now, at `seed`, with `opts`."
@@ -70,7 +71,7 @@ def run(seed:int, name:str, scale:str='quick'):
 # insertion) at three schedules
 ZERO = dict(method_options=PRESERVING, stat_images=2048)
 QUICK_PRESET = {'own_insertion': (METHODS, {}), 'own_insertion_2048': (METHODS, dict(stat_images=2048)), 'zero_fan_outs': (METHODS, ZERO),
-                'zero_fan_outs_8192': (['tiny'], dict(ZERO, **{k: GROWTH_OPTIONS[k] for k in ('stat_images', 'held_images')})),
+                'zero_fan_outs_8192': (['tiny'], dict(ZERO, **SAMPLES)),
                 'zero_fan_outs_half': (['tiny'], dict(ZERO, every=0.5, phase=2)),
                 'zero_fan_outs_late': (['tiny'], dict(ZERO, every=1, phase=None, passes=None))}
 
